@@ -1,0 +1,102 @@
+"""Familyapp: a family-held, offline-capable shared plan of care for children with medical complexity."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, url_for
+from flask_login import LoginManager
+
+from familyapp.core import csrf, headers, i18n
+from familyapp.core.db import db
+from familyapp.core.errors import register_error_handlers, unauthenticated
+from familyapp.core.paths import resource_dir
+from familyapp.core.sessions import DbSessionInterface
+from familyapp.settings import Settings, load_settings
+
+__all__ = ["create_app"]
+
+
+def _blueprints() -> list[Any]:
+    # The explicit list of features (design.md): adding one means adding it here.
+    from familyapp.accounts import api as accounts_api
+    from familyapp.accounts import views as accounts_views
+    from familyapp.families import api as families_api
+    from familyapp.families import views as families_views
+    from familyapp.pwa import views as pwa_views
+    from familyapp.system import views as system_views
+
+    return [
+        system_views.bp,
+        pwa_views.bp,
+        accounts_views.bp,
+        accounts_api.bp,
+        families_views.bp,
+        families_api.bp,
+    ]
+
+
+def import_models() -> None:
+    """Import every feature's models so the metadata knows all tables (Alembic, tests)."""
+    import familyapp.accounts.models
+    import familyapp.core.models
+    import familyapp.families.models  # noqa: F401
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app: the one factory."""
+    app = Flask(
+        __name__,
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
+        instance_relative_config=True,
+    )
+    if settings is None:
+        settings = load_settings(Path(app.instance_path))
+    app.instance_path = str(settings.instance_path)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.testing,
+        MAX_CONTENT_LENGTH=5 * 1024 * 1024,
+        JSON_SORT_KEYS=False,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+    )
+    app.extensions["familyapp.settings"] = settings
+    if not settings.testing:
+        logging.basicConfig(level=logging.INFO)
+
+    import_models()
+    db.configure(settings.database_url)
+    app.teardown_appcontext(db.remove)
+    app.session_interface = DbSessionInterface(
+        settings.session_idle_seconds, settings.session_absolute_seconds
+    )
+
+    login_manager = LoginManager()
+    login_manager.session_protection = None  # sessions are server-side and rotated at sign-in
+    login_manager.init_app(app)
+
+    from familyapp.accounts import service as accounts_service
+    from familyapp.families import service as families_service
+
+    login_manager.user_loader(accounts_service.get_user)
+    login_manager.unauthorized_handler(unauthenticated)
+    families_service.install_policy()
+
+    i18n.init_app(app)
+    csrf.init_app(app)
+    headers.init_app(app)
+    register_error_handlers(app)
+
+    for blueprint in _blueprints():
+        app.register_blueprint(blueprint)
+
+    from familyapp.pwa.service import static_version
+
+    def static_url(filename: str) -> str:
+        return url_for("static", filename=filename) + "?v=" + static_version()
+
+    app.jinja_env.globals["static_url"] = static_url
+    return app

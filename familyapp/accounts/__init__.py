@@ -1,0 +1,1 @@
+"""Accounts: users, passwords, sign-in and server-side sessions."""

@@ -1,0 +1,175 @@
+"""API plumbing: routes that describe themselves, OpenAPI from the same marshmallow schemas,
+request parsing with problem+json errors.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, Flask, Response, jsonify, request
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError
+
+from familyapp.core.authz import Perm, requires
+
+API_PREFIX = "/api/v1"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Operation:
+    """What the OpenAPI document says about one route."""
+
+    rule: str
+    methods: list[str]
+    permission: Perm
+    summary: str
+    body: type[Schema] | Schema | None = None
+    response: type[Schema] | Schema | None = None
+    status: int = 200
+    many: bool = False
+    tags: list[str] = field(default_factory=list)
+
+
+OPERATIONS: list[Operation] = []
+
+
+def api_route(
+    bp: Blueprint,
+    rule: str,
+    *,
+    methods: list[str],
+    permission: Perm,
+    body: type[Schema] | Schema | None = None,
+    response: type[Schema] | Schema | None = None,
+    status: int = 200,
+    many: bool = False,
+) -> Callable[[F], F]:
+    """Register an API route with its permission and schemas (which feed /api/v1/openapi.json)."""
+
+    def decorate(view: F) -> F:
+        summary = (inspect.getdoc(view) or "").splitlines()[0] if view.__doc__ else view.__name__
+        prefix = bp.url_prefix or ""
+        OPERATIONS.append(
+            Operation(
+                rule=prefix + rule,
+                methods=methods,
+                permission=permission,
+                summary=summary,
+                body=body,
+                response=response,
+                status=status,
+                many=many,
+                tags=[bp.name.replace("_api", "")],
+            )
+        )
+        wrapped = requires(permission)(view)
+        bp.add_url_rule(rule, view.__name__, wrapped, methods=methods)
+        return wrapped
+
+    return decorate
+
+
+def parse(schema: Schema, *, partial: bool = False) -> dict[str, Any]:
+    """Validate the JSON body with `schema`; a ValidationError becomes a 422 problem."""
+    if not request.is_json:
+        raise ValidationError({"_": [_("Send a JSON body (Content-Type: application/json).")]})
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise ValidationError({"_": [_("The body must be a JSON object.")]})
+    result: dict[str, Any] = schema.load(payload, partial=partial)
+    return result
+
+
+def dump(schema: Schema, obj: Any, status: int = 200, **headers: str) -> Response:
+    """Serialise `obj` with `schema` as a JSON response."""
+    response = jsonify(schema.dump(obj))
+    response.status_code = status
+    for name, value in headers.items():
+        response.headers[name.replace("_", "-")] = value
+    return response
+
+
+def _openapi_path(rule: str) -> str:
+    # Flask's <converter:name> becomes OpenAPI's {name}.
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def build_openapi(app: Flask) -> dict[str, Any]:
+    """Build the OpenAPI 3 document from the registered operations."""
+    spec = APISpec(
+        title="Familyapp API",
+        version="1",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Shared plan of care for children with medical complexity."},
+    )
+    spec.components.security_scheme(
+        "session", {"type": "apiKey", "in": "cookie", "name": "familyapp_session"}
+    )
+    spec.components.security_scheme(
+        "csrf", {"type": "apiKey", "in": "header", "name": "X-CSRFToken"}
+    )
+    problem_schema = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "errors": {"type": "object"},
+        },
+    }
+    spec.components.schema("Problem", problem_schema)
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        path = _openapi_path(op.rule)
+        parameters = [
+            {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"{([^}]+)}", path)
+        ]
+        for method in op.methods:
+            operation: dict[str, Any] = {
+                "summary": op.summary,
+                "tags": op.tags,
+                "parameters": parameters,
+                "x-permission": op.permission.value,
+                "responses": {
+                    "default": {
+                        "description": "error",
+                        "content": {
+                            "application/problem+json": {
+                                "schema": {"$ref": "#/components/schemas/Problem"}
+                            }
+                        },
+                    }
+                },
+            }
+            if op.permission is not Perm.PUBLIC:
+                operation["security"] = [{"session": [], "csrf": []}]
+            if op.body is not None and method in {"POST", "PUT", "PATCH"}:
+                operation["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": op.body}},
+                }
+            if op.response is not None:
+                schema: Any = op.response
+                if op.many:
+                    schema = {"type": "array", "items": op.response}
+                operation["responses"][str(op.status)] = {
+                    "description": "success",
+                    "content": {"application/json": {"schema": schema}},
+                }
+            else:
+                operation["responses"][str(op.status)] = {"description": "success"}
+            paths.setdefault(path, {})[method.lower()] = operation
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()

@@ -1,0 +1,57 @@
+"""Writing the audit log. Every read of a child's record by a non-guardian and every refusal lands here."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from familyapp.core.db import db
+from familyapp.core.models import AuditEvent
+
+
+def record(
+    action: str,
+    *,
+    actor_id: uuid.UUID | None,
+    family_id: uuid.UUID | None = None,
+    child_id: uuid.UUID | None = None,
+    outcome: str = "ok",
+    target: str | None = None,
+    ip: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an audit row to the current session (committed with the caller's transaction)."""
+    event = AuditEvent(
+        action=action,
+        actor_user_id=actor_id,
+        family_id=family_id,
+        child_id=child_id,
+        outcome=outcome,
+        target=target,
+        ip=ip,
+        detail=detail or {},
+    )
+    db.session.add(event)
+    return event
+
+
+def record_now(action: str, **kwargs: Any) -> None:
+    """Write an audit row in its own transaction, so it survives the caller's rollback."""
+    # A refusal must be logged even though the request that caused it changes nothing else.
+    session = db.session()
+    session.rollback()
+    record(action, **kwargs)
+    session.commit()
+
+
+def for_family(family_id: uuid.UUID, limit: int = 200) -> list[AuditEvent]:
+    """The newest audit rows about one family, for its guardians to read."""
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.family_id == family_id)
+        .order_by(AuditEvent.at.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,242 @@
+"""The one authorization policy: may this user do this to this child?
+
+Routes declare the permission they need with @requires(...); a test walks app.url_map to
+prove that no route is left undeclared. Scope checks (which family, which child, until when)
+are answered here from the memberships that the accounts feature loads for us, so the rule
+lives in one place and every feature asks the same question.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NoReturn, Protocol, TypeVar
+
+from flask import abort, g, request
+from flask_login import current_user
+
+from familyapp.core import audit, clock
+
+
+class Role(enum.StrEnum):
+    """What a member is to a family."""
+
+    GUARDIAN = "guardian"
+    CAREGIVER = "caregiver"
+    CARE_TEAM = "care_team"
+    VIEWER = "viewer"
+
+
+class Perm(enum.StrEnum):
+    """Everything a route can ask for."""
+
+    PUBLIC = "public"  # no account needed (sign-in page, manifest, emergency card link)
+    AUTHENTICATED = "authenticated"  # any signed-in user, about their own account
+    FAMILY_READ = "family.read"
+    FAMILY_MANAGE = "family.manage"  # invite, revoke, add children, edit the family
+    CHILD_READ = "child.read"
+    CHILD_EDIT = "child.edit"
+    PLAN_READ = "plan.read"
+    PLAN_EDIT = "plan.edit"
+    CARELOG_WRITE = "carelog.write"
+    REPORTS_READ = "reports.read"
+    AUDIT_READ = "audit.read"
+
+
+_ALL_READ = {Perm.FAMILY_READ, Perm.CHILD_READ, Perm.PLAN_READ}
+
+# The role matrix (design.md, People and access). Caregivers read the plan and log hours;
+# the care team co-edits the plan and sees reports; viewers only read.
+ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
+    Role.GUARDIAN: frozenset(
+        _ALL_READ
+        | {
+            Perm.FAMILY_MANAGE,
+            Perm.CHILD_EDIT,
+            Perm.PLAN_EDIT,
+            Perm.CARELOG_WRITE,
+            Perm.REPORTS_READ,
+            Perm.AUDIT_READ,
+        }
+    ),
+    Role.CARE_TEAM: frozenset(_ALL_READ | {Perm.PLAN_EDIT, Perm.CARELOG_WRITE, Perm.REPORTS_READ}),
+    Role.CAREGIVER: frozenset(_ALL_READ | {Perm.CARELOG_WRITE}),
+    Role.VIEWER: frozenset(_ALL_READ),
+}
+
+# Reads of a child's health record by anyone but a guardian are written to the audit log.
+PHI_READS = frozenset({Perm.CHILD_READ, Perm.PLAN_READ, Perm.REPORTS_READ})
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One membership as the policy sees it."""
+
+    membership_id: uuid.UUID
+    family_id: uuid.UUID
+    role: Role
+    child_id: uuid.UUID | None  # None: every child of the family
+    starts_at: datetime | None
+    expires_at: datetime | None
+
+    def active(self, now: datetime) -> bool:
+        """True inside the grant's time window (a nurse's shift, an expiring invitation)."""
+        if self.starts_at is not None and now < self.starts_at:
+            return False
+        return self.expires_at is None or now < self.expires_at
+
+
+class GrantLoader(Protocol):
+    def __call__(self, user_id: uuid.UUID) -> Iterable[Grant]: ...
+
+
+class ChildLocator(Protocol):
+    def __call__(self, child_id: uuid.UUID) -> uuid.UUID | None: ...
+
+
+_grant_loader: GrantLoader | None = None
+_child_locator: ChildLocator | None = None
+
+
+def configure(grant_loader: GrantLoader, child_locator: ChildLocator) -> None:
+    """Let the accounts feature tell the policy where memberships and children live."""
+    global _grant_loader, _child_locator
+    _grant_loader = grant_loader
+    _child_locator = child_locator
+
+
+def grants_for(user_id: uuid.UUID) -> list[Grant]:
+    """The user's active grants, cached for the request."""
+    cache: dict[uuid.UUID, list[Grant]] = g.setdefault("_grants", {})
+    if user_id not in cache:
+        assert _grant_loader is not None, "authz.configure() was not called"
+        now = clock.utcnow()
+        cache[user_id] = [grant for grant in _grant_loader(user_id) if grant.active(now)]
+    return cache[user_id]
+
+
+def forget_grants() -> None:
+    """Drop the request's cached grants after memberships change."""
+    g.pop("_grants", None)
+
+
+def decide_family(grants: Iterable[Grant], perm: Perm, family_id: uuid.UUID) -> Grant | None:
+    """The grant that allows `perm` on a family as a whole, if any."""
+    for grant in grants:
+        if grant.family_id == family_id and perm in ROLE_PERMISSIONS[grant.role]:
+            if grant.child_id is None or perm in _ALL_READ:
+                return grant
+    return None
+
+
+def decide_child(
+    grants: Iterable[Grant], perm: Perm, family_id: uuid.UUID, child_id: uuid.UUID
+) -> Grant | None:
+    """The grant that allows `perm` on one child, if any (pure: no database, no request)."""
+    best: Grant | None = None
+    for grant in grants:
+        if grant.family_id != family_id or perm not in ROLE_PERMISSIONS[grant.role]:
+            continue
+        if grant.child_id is not None and grant.child_id != child_id:
+            continue
+        # Prefer a guardian grant, so a guardian's own reads are not audited as a caregiver's.
+        if best is None or grant.role is Role.GUARDIAN:
+            best = grant
+    return best
+
+
+def _deny(perm: Perm, target: str, family_id: uuid.UUID | None = None) -> NoReturn:
+    user_id = current_user.id if current_user.is_authenticated else None
+    audit.record_now(
+        "access.denied",
+        actor_id=user_id,
+        family_id=family_id,
+        outcome="denied",
+        target=target,
+        ip=request.remote_addr,
+        detail={"permission": perm.value, "method": request.method, "path": request.path},
+    )
+    # Another family's record answers exactly like one that does not exist.
+    abort(404)
+
+
+def authorize_child(perm: Perm, child_id: uuid.UUID | str) -> Grant:
+    """Check `perm` on a child for the current user; 404 and an audit row when refused."""
+    if isinstance(child_id, str):
+        try:
+            child_id = uuid.UUID(child_id)
+        except ValueError:
+            abort(404)
+    assert _child_locator is not None
+    family_id = _child_locator(child_id)
+    if family_id is None or not current_user.is_authenticated:
+        _deny(perm, f"child:{child_id}")
+    grant = decide_child(grants_for(current_user.id), perm, family_id, child_id)
+    if grant is None:
+        _deny(perm, f"child:{child_id}", family_id)
+    if perm in PHI_READS and grant.role is not Role.GUARDIAN:
+        audit.record_now(
+            "phi.read",
+            actor_id=current_user.id,
+            family_id=family_id,
+            child_id=child_id,
+            target=f"{request.method} {request.path}",
+            ip=request.remote_addr,
+            detail={"permission": perm.value, "role": grant.role.value},
+        )
+    return grant
+
+
+def authorize_family(perm: Perm, family_id: uuid.UUID | str) -> Grant:
+    """Check `perm` on a family for the current user; 404 and an audit row when refused."""
+    if isinstance(family_id, str):
+        try:
+            family_id = uuid.UUID(family_id)
+        except ValueError:
+            abort(404)
+    if not current_user.is_authenticated:
+        _deny(perm, f"family:{family_id}")
+    grant = decide_family(grants_for(current_user.id), perm, family_id)
+    if grant is None:
+        _deny(perm, f"family:{family_id}", family_id)
+    return grant
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def requires(perm: Perm) -> Callable[[F], F]:
+    """Declare the permission a route needs; child_id / family_id URL parts are checked too."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if perm is not Perm.PUBLIC:
+                if not current_user.is_authenticated:
+                    from familyapp.core.errors import unauthenticated
+
+                    return unauthenticated()
+                if "child_id" in kwargs:
+                    authorize_child(perm, kwargs["child_id"])
+                elif "family_id" in kwargs:
+                    authorize_family(perm, kwargs["family_id"])
+            return view(*args, **kwargs)
+
+        wrapper.required_permission = perm  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def declared_permission(view: Callable[..., Any]) -> Perm | None:
+    """The permission a view declared, or None when it declared none."""
+    return getattr(view, "required_permission", None)
+
+
+def has_role_permission(role: Role, perm: Perm) -> bool:
+    """True when `role` carries `perm` at all (for showing or hiding buttons)."""
+    return perm in ROLE_PERMISSIONS[role]

@@ -1,0 +1,117 @@
+"""Errors as the user sees them: problem+json under /api/, a page in their language elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from familyapp.core.db import db
+
+
+class ServiceError(Exception):
+    """A rule of the domain refused the request; `status` and field `errors` say how."""
+
+    status = 400
+
+    def __init__(
+        self, message: str, *, status: int | None = None, errors: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+        self.errors = errors or {}
+
+
+def wants_json() -> bool:
+    """True for API calls, which get problem+json rather than HTML."""
+    return request.path.startswith("/api/")
+
+
+def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> Response:
+    """An RFC 9457 application/problem+json response."""
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def unauthenticated() -> Response:
+    """401 for the API; for pages, a redirect to sign in that comes back here."""
+    if wants_json():
+        return problem(401, _("Sign in required"), _("Please sign in to continue."))
+    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+def _title(status: int) -> str:
+    # gettext at call time so the title is in the reader's language.
+    titles = {
+        400: _("Bad request"),
+        401: _("Sign in required"),
+        403: _("Not allowed"),
+        404: _("Not found"),
+        405: _("Method not allowed"),
+        409: _("Conflict"),
+        412: _("Precondition failed"),
+        413: _("Too large"),
+        415: _("Unsupported media type"),
+        422: _("Invalid input"),
+        428: _("Precondition required"),
+        429: _("Too many requests"),
+        500: _("Something went wrong"),
+    }
+    return titles.get(status, _("Error"))
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install handlers so no error reaches the user as a stack trace or half-write."""
+
+    @app.errorhandler(ValidationError)
+    def _validation(error: ValidationError) -> Any:
+        db.session.rollback()
+        messages = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
+        return problem(422, _title(422), _("Please correct the fields shown."), errors=messages)
+
+    @app.errorhandler(ServiceError)
+    def _service(error: ServiceError) -> Any:
+        db.session.rollback()
+        if wants_json():
+            return problem(error.status, _title(error.status), error.message, errors=error.errors)
+        return (
+            render_template("system/error.html", status=error.status, message=error.message),
+            error.status,
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Any:
+        db.session.rollback()
+        status = error.code or 500
+        if wants_json():
+            response = problem(status, _title(status))
+        else:
+            response = app.make_response(
+                (render_template("system/error.html", status=status, message=_title(status)), status)
+            )
+        if error.code == 405 and isinstance(error, HTTPException):
+            valid = getattr(error, "valid_methods", None)
+            if valid:
+                response.headers["Allow"] = ", ".join(valid)
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Any:
+        db.session.rollback()
+        app.logger.exception("unhandled error", exc_info=error)
+        if app.testing and app.config.get("PROPAGATE_UNEXPECTED", True):
+            raise error
+        if wants_json():
+            return problem(500, _title(500))
+        return render_template("system/error.html", status=500, message=_title(500)), 500

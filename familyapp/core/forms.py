@@ -1,0 +1,45 @@
+"""HTML forms validated by the same marshmallow schemas as the JSON API."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from marshmallow import Schema, ValidationError
+from werkzeug.datastructures import MultiDict
+
+
+def form_values(form: MultiDict[str, str]) -> dict[str, Any]:
+    """Flatten form data; the last value wins, so a hidden '0' before a checkbox means 'off'.
+
+    Empty strings become None so optional fields (dates, numbers) validate as missing.
+    """
+    values: dict[str, Any] = {}
+    for key in form:
+        value = form.getlist(key)[-1]
+        values[key] = None if value == "" else value
+    return values
+
+
+def load_form(
+    schema: Schema, form: MultiDict[str, str], *, partial: bool = False
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """Validate a submitted form: (data, {}) when valid, (None, field errors) when not."""
+    values = form_values(form)
+    try:
+        return schema.load(values, partial=partial), {}
+    except ValidationError as error:
+        messages = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
+        return None, messages
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site relative paths are followed after sign-in (no open redirect)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target:
+        return default
+    return target

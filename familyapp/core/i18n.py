@@ -1,0 +1,97 @@
+"""Languages: which locale a request speaks, and locale-aware formatting for templates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, available_timezones
+
+from babel import Locale
+from flask import Flask, request, session
+from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from familyapp.core.paths import resource_dir
+from familyapp.settings import DEFAULT_LOCALE, RTL_LOCALES, SUPPORTED_LOCALES
+
+babel = Babel()
+
+
+def normalize_locale(value: str | None) -> str | None:
+    """Map 'es-MX' or 'ES' to a supported locale, or None."""
+    if not value:
+        return None
+    base = value.replace("_", "-").split("-")[0].lower()
+    return base if base in SUPPORTED_LOCALES else None
+
+
+def select_locale() -> str:
+    """Locale precedence: user setting, then ?lang, then the session, then Accept-Language."""
+    if current_user and current_user.is_authenticated:
+        chosen = normalize_locale(getattr(current_user, "locale", None))
+        if chosen:
+            return chosen
+    chosen = normalize_locale(request.args.get("lang"))
+    if chosen:
+        return chosen
+    chosen = normalize_locale(session.get("lang"))
+    if chosen:
+        return chosen
+    return request.accept_languages.best_match(SUPPORTED_LOCALES) or DEFAULT_LOCALE
+
+
+def select_timezone() -> str:
+    """The user's IANA time zone, else UTC."""
+    if current_user and current_user.is_authenticated:
+        return getattr(current_user, "time_zone", None) or "UTC"
+    return "UTC"
+
+
+def language_name(code: str) -> str:
+    """The name of a language in that language ('Español'), for the switcher."""
+    return Locale.parse(code).get_display_name(code).capitalize()
+
+
+def text_direction(code: str) -> str:
+    """'rtl' for right-to-left locales, else 'ltr'."""
+    return "rtl" if code in RTL_LOCALES else "ltr"
+
+
+def is_timezone(value: str) -> bool:
+    """True for a valid IANA zone name."""
+    return value in _zones()
+
+
+_ZONES: frozenset[str] | None = None
+
+
+def _zones() -> frozenset[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = frozenset(available_timezones())
+    return _ZONES
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """A ZoneInfo for a stored zone name, UTC when missing."""
+    return ZoneInfo(name or "UTC")
+
+
+def init_app(app: Flask) -> None:
+    """Configure Flask-Babel and the template filters."""
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(resource_dir("translations"))
+    app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LOCALE
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+    def _date(value: date | datetime | None, fmt: str = "medium") -> str:
+        return "" if value is None else format_date(value, fmt)
+
+    def _datetime(value: datetime | None, fmt: str = "medium") -> str:
+        return "" if value is None else format_datetime(value, fmt)
+
+    app.jinja_env.filters["date"] = _date
+    app.jinja_env.filters["datetime"] = _datetime
+    app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["language_name"] = language_name
+    app.jinja_env.globals["text_direction"] = text_direction
+    app.jinja_env.globals["SUPPORTED_LOCALES"] = SUPPORTED_LOCALES

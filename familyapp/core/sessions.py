@@ -1,0 +1,186 @@
+"""Server-side sessions: the cookie holds a random token, the data lives in a table.
+
+Logging out, changing a password or revoking access deletes rows, which ends those sessions
+for real (a signed cookie session cannot be ended early).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, Request, Response, request, session
+from flask.sessions import SessionInterface, SessionMixin
+from flask_login import login_user, logout_user
+from sqlalchemy import delete, select
+from werkzeug.datastructures import CallbackDict
+
+from familyapp.core import clock, ids
+from familyapp.core.db import db
+from familyapp.core.models import ServerSession
+
+COOKIE_NAME = "familyapp_session"
+
+
+class DbSession(CallbackDict[str, Any], SessionMixin):
+    """The session dict of one request, backed by a ServerSession row."""
+
+    def __init__(self, initial: dict[str, Any] | None = None, token: str | None = None) -> None:
+        def on_update(_self: CallbackDict[str, Any]) -> None:
+            self.modified = True
+
+        super().__init__(initial or {}, on_update)
+        self.token = token
+        self.modified = False
+        self.rotate = False
+        self.destroy = False
+        self.new = token is None
+
+    def regenerate(self) -> None:
+        """Give this session a new id (at sign-in), so a planted id is worthless."""
+        self.rotate = True
+        self.modified = True
+
+    def end(self) -> None:
+        """Delete this session on the server and clear the cookie."""
+        self.destroy = True
+        self.modified = True
+
+
+class DbSessionInterface(SessionInterface):
+    """Flask session interface storing sessions in the server_sessions table."""
+
+    def __init__(self, idle_seconds: int, absolute_seconds: int) -> None:
+        self.idle = timedelta(seconds=idle_seconds)
+        self.absolute = timedelta(seconds=absolute_seconds)
+
+    def open_session(self, app: Flask, request: Request) -> DbSession:
+        """Load the session named by the cookie, or start an empty one."""
+        token = request.cookies.get(COOKIE_NAME)
+        if not token or len(token) > 100:
+            return DbSession()
+        row = db.session.get(ServerSession, ids.token_digest(token))
+        now = clock.utcnow()
+        if row is None:
+            return DbSession()
+        if now - row.last_seen_at > self.idle or now - row.created_at > self.absolute:
+            db.session.delete(row)
+            db.session.commit()
+            return DbSession()
+        session = DbSession(dict(row.data or {}), token=token)
+        # Refresh the idle clock at most once a minute, to spare a write per request.
+        if now - row.last_seen_at > timedelta(seconds=60):
+            session.modified = True
+        return session
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Write the session row and set (or clear) the cookie."""
+        assert isinstance(session, DbSession)
+        secure = _is_secure()
+        if session.destroy:
+            if session.token:
+                db.session.execute(
+                    delete(ServerSession).where(
+                        ServerSession.id == ids.token_digest(session.token)
+                    )
+                )
+                db.session.commit()
+            response.delete_cookie(COOKIE_NAME, path="/", secure=secure, httponly=True)
+            return
+        if not session.modified:
+            return
+        if not session and session.new:
+            return
+        now = clock.utcnow()
+        row = None
+        if session.token and not session.rotate:
+            row = db.session.get(ServerSession, ids.token_digest(session.token))
+        if session.token and session.rotate:
+            db.session.execute(
+                delete(ServerSession).where(ServerSession.id == ids.token_digest(session.token))
+            )
+        if row is None:
+            session.token = ids.new_token()
+            row = ServerSession(id=ids.token_digest(session.token), created_at=now)
+            db.session.add(row)
+        row.data = dict(session)
+        row.last_seen_at = now
+        user_id = session.get("_user_id")
+        row.user_id = uuid.UUID(user_id) if user_id else None
+        row.ip = (request.remote_addr or "")[:64]
+        row.user_agent = (request.user_agent.string or "")[:300]
+        db.session.commit()
+        response.set_cookie(
+            COOKIE_NAME,
+            session.token,
+            httponly=True,
+            samesite="Lax",
+            secure=secure,
+            path="/",
+            max_age=int(self.absolute.total_seconds()),
+        )
+
+
+def _is_secure() -> bool:
+    return bool(request.is_secure)
+
+
+def end_user_sessions(user_id: uuid.UUID, keep_token: str | None = None) -> int:
+    """Delete every session of a user (except, optionally, the current one)."""
+    stmt = delete(ServerSession).where(ServerSession.user_id == user_id)
+    if keep_token:
+        stmt = stmt.where(ServerSession.id != ids.token_digest(keep_token))
+    result = db.session.execute(stmt)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def user_sessions(user_id: uuid.UUID) -> list[ServerSession]:
+    """The live sessions of a user, newest first."""
+    stmt = (
+        select(ServerSession)
+        .where(ServerSession.user_id == user_id)
+        .order_by(ServerSession.last_seen_at.desc())
+    )
+    return list(db.session.scalars(stmt))
+
+
+def end_session_by_digest(user_id: uuid.UUID, digest: str) -> bool:
+    """End one of a user's own sessions by its stored id."""
+    stmt = delete(ServerSession).where(
+        ServerSession.user_id == user_id, ServerSession.id == digest
+    )
+    result = db.session.execute(stmt)
+    return bool(getattr(result, "rowcount", 0))
+
+
+def purge_expired(idle_seconds: int, absolute_seconds: int) -> int:
+    """Delete sessions past their idle or absolute timeout."""
+    now = clock.utcnow()
+    stmt = delete(ServerSession).where(
+        (ServerSession.last_seen_at < now - timedelta(seconds=idle_seconds))
+        | (ServerSession.created_at < now - timedelta(seconds=absolute_seconds))
+    )
+    result = db.session.execute(stmt)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def digest_of(token: str | None) -> str | None:
+    """The stored id of the session with this cookie token."""
+    return ids.token_digest(token) if token else None
+
+
+def sign_in(user: Any) -> None:
+    """Start a signed-in session with a fresh id (no session fixation) and a fresh CSRF token."""
+    lang = session.get("lang")
+    session.clear()
+    session.regenerate()  # type: ignore[attr-defined]
+    login_user(user)
+    if lang:
+        session["lang"] = lang
+
+
+def sign_out() -> None:
+    """End the current session on the server, not only in the browser."""
+    logout_user()
+    session.end()  # type: ignore[attr-defined]

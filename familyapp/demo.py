@@ -1,0 +1,88 @@
+"""The demo family, built through each feature's service so it is exactly what a user would make.
+
+Logins (password `familyapp-demo`, documented in README.md): parent@example.org (guardian),
+nurse@example.org (caregiver, home nurse), coordinator@example.org (care team).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from familyapp.accounts import service as accounts
+from familyapp.accounts.models import User
+from familyapp.core import audit
+from familyapp.core.authz import Role
+from familyapp.core.db import db
+from familyapp.families.models import Child, Family, Membership
+
+DEMO_PASSWORD = "familyapp-demo"  # noqa: S105 - the documented, public demo password
+GUARDIAN = "parent@example.org"
+NURSE = "nurse@example.org"
+COORDINATOR = "coordinator@example.org"
+SECOND_GUARDIAN = "papa@example.org"
+
+
+def demo_exists() -> bool:
+    """True when the demo guardian is already there."""
+    return db.session.scalar(select(User.id).where(User.email == GUARDIAN)) is not None
+
+
+def create_demo() -> Child:
+    """Create the demo family with a child with medical complexity; idempotent."""
+    if demo_exists():
+        existing = db.session.scalar(
+            select(Child).join(Family).where(Child.display_name == "Maya Rivera")
+        )
+        assert existing is not None
+        return existing
+    tz = "America/Chicago"
+    parent = accounts.create_user_unchecked(
+        GUARDIAN, DEMO_PASSWORD, "Ana Rivera", locale="en", time_zone=tz
+    )
+    papa = accounts.create_user_unchecked(
+        SECOND_GUARDIAN, DEMO_PASSWORD, "Luis Rivera", locale="es", time_zone=tz
+    )
+    nurse = accounts.create_user_unchecked(
+        NURSE, DEMO_PASSWORD, "Jordan Lee, LPN", locale="en", time_zone=tz
+    )
+    coordinator = accounts.create_user_unchecked(
+        COORDINATOR, DEMO_PASSWORD, "Priya Shah, RN", locale="en", time_zone=tz
+    )
+    family = Family(name="Rivera family", time_zone=tz)
+    db.session.add(family)
+    db.session.flush()
+    maya = Child(
+        family_id=family.id,
+        display_name="Maya Rivera",
+        birth_date=date(2019, 3, 14),
+        pronouns="she/her",
+        preferred_language="es",
+    )
+    db.session.add(maya)
+    db.session.flush()
+    db.session.add_all(
+        [
+            Membership(family_id=family.id, user_id=parent.id, role=Role.GUARDIAN.value),
+            Membership(family_id=family.id, user_id=papa.id, role=Role.GUARDIAN.value),
+            Membership(
+                family_id=family.id,
+                user_id=nurse.id,
+                role=Role.CAREGIVER.value,
+                title="Home nurse (weeknights), BrightPath Home Health",
+                created_by_id=parent.id,
+            ),
+            Membership(
+                family_id=family.id,
+                user_id=coordinator.id,
+                role=Role.CARE_TEAM.value,
+                title="Nurse care coordinator, Complex Care Clinic",
+                created_by_id=parent.id,
+            ),
+        ]
+    )
+    audit.record("family.created", actor_id=parent.id, family_id=family.id)
+    audit.record("child.created", actor_id=parent.id, family_id=family.id, child_id=maya.id)
+    db.session.commit()
+    return maya

@@ -1,0 +1,1 @@
+"""Families: households, children, memberships with roles, invitations."""

@@ -1,0 +1,1 @@
+"""Push reminders: VAPID keys, subscriptions, the reminder queue and its dispatcher."""

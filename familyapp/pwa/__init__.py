@@ -1,0 +1,1 @@
+"""The installable shell: manifest, service worker, offline page."""

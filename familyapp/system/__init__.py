@@ -1,0 +1,1 @@
+"""The app's own pages: home, health check, OpenAPI document, language switch."""

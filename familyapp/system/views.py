@@ -1,0 +1,71 @@
+"""Home, health, OpenAPI and language routes."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from familyapp.core.api import build_openapi
+from familyapp.core.authz import Perm, requires
+from familyapp.core.forms import load_form, safe_next
+from familyapp.families import service as families
+from familyapp.accounts import service as accounts
+from familyapp.system import schemas, service
+
+bp = Blueprint("system", __name__)
+
+
+def _version() -> str:
+    try:
+        return version("familyapp")
+    except PackageNotFoundError:
+        return "dev"
+
+
+@bp.route("/")
+@requires(Perm.PUBLIC)
+def home() -> Any:
+    """The home screen: the children the user may see, and the way to each feature."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login"))
+    return render_template(
+        "system/home.html",
+        children=families.children_for(current_user),
+        families=families.families_for(current_user),
+    )
+
+
+@bp.route("/healthz")
+@requires(Perm.PUBLIC)
+def healthz() -> Any:
+    """Liveness and database status for load balancers and monitors."""
+    ok = service.database_ok()
+    body = schemas.HealthSchema().dump(
+        {"status": "ok" if ok else "degraded", "database": "ok" if ok else "unreachable",
+         "version": _version()}
+    )
+    return jsonify(body), (200 if ok else 503)
+
+
+@bp.route("/api/v1/openapi.json")
+@requires(Perm.PUBLIC)
+def openapi() -> Any:
+    """The OpenAPI 3 description of /api/v1, generated from the marshmallow schemas."""
+    return jsonify(build_openapi(current_app))
+
+
+@bp.route("/language", methods=["POST"])
+@requires(Perm.PUBLIC)
+def language() -> Any:
+    """Switch the interface language (saved to the account when signed in)."""
+    data, errors = load_form(schemas.LanguageSchema(), request.form)
+    target = safe_next(request.form.get("next"), url_for("system.home"))
+    if data is None:
+        return redirect(target)
+    session["lang"] = data["lang"]
+    if current_user.is_authenticated:
+        accounts.update_profile(current_user, {"locale": data["lang"]})
+    return redirect(target)

@@ -1,0 +1,133 @@
+"""Fixtures shared by every layer: an app on SQLite or PostgreSQL, clients, factories.
+
+FAMILYAPP_TEST_DATABASE_URL=postgresql://... runs the suite on PostgreSQL: a fresh database is
+created on that server for the run and dropped afterwards. Without it, each test gets its own
+SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from familyapp import create_app, import_models
+from familyapp.core import clock, mail
+from familyapp.core.db import Base, db
+from familyapp.settings import Settings
+
+PG_URL = os.environ.get("FAMILYAPP_TEST_DATABASE_URL", "")
+
+
+def _driver_url(url: str) -> str:
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str | None]:
+    """A throwaway PostgreSQL database for this run (None when running on SQLite)."""
+    if not PG_URL:
+        yield None
+        return
+    server = _driver_url(PG_URL)
+    name = f"familyapp_t_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.rsplit("/", 1)[0] + "/" + name
+    import_models()
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    yield url
+    db.remove()
+    if db.engine is not None:
+        db.engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def make_pg_database(prefix: str = "familyapp_m") -> tuple[str, Any]:
+    """Create an empty PostgreSQL database; returns its URL and a function that drops it."""
+    server = _driver_url(PG_URL)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return server.rsplit("/", 1)[0] + "/" + name, drop
+
+
+def _truncate_all() -> None:
+    assert db.engine is not None
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+
+
+def build_settings(tmp_path: Path, database_url: str, **changes: Any) -> Settings:
+    """Settings for a test app in its own instance folder."""
+    instance = tmp_path / "instance"
+    instance.mkdir(exist_ok=True)
+    base = Settings(
+        instance_path=instance,
+        database_url=database_url,
+        secret_key="test-secret-" + uuid.uuid4().hex,
+        testing=True,
+    )
+    return base.with_changes(**changes)
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Tests override this to change settings (timeouts, limits)."""
+    return {}
+
+
+@pytest.fixture
+def app(
+    tmp_path: Path, pg_database: str | None, settings_overrides: dict[str, Any]
+) -> Iterator[Flask]:
+    """A configured app with empty tables."""
+    url = pg_database or f"sqlite:///{tmp_path / 'test.db'}"
+    application = create_app(build_settings(tmp_path, url, **settings_overrides))
+    if pg_database:
+        _truncate_all()
+    else:
+        assert db.engine is not None
+        Base.metadata.create_all(db.engine)
+    mail.OUTBOX.clear()
+    yield application
+    db.remove()
+    clock.reset()
+    if not pg_database and db.engine is not None:
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser-like test client (cookies kept between requests)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[None]:
+    """An app context for calling services directly."""
+    with app.test_request_context("/"):
+        yield
+        db.remove()
