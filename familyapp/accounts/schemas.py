@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates
 
 from familyapp.accounts.passwords import MAX_LENGTH
 from familyapp.core.i18n import is_timezone
@@ -19,6 +19,13 @@ def _required(**extra: Any) -> dict[str, Any]:
 class _Base(Schema):
     class Meta:
         unknown = EXCLUDE  # forms carry csrf_token and buttons; ignore what we do not know
+
+    @pre_load
+    def _trim_email(self, data: Any, **_: Any) -> Any:
+        # Phones add a trailing space after autocomplete; an address never has one.
+        if isinstance(data, dict) and isinstance(data.get("email"), str):
+            data = dict(data, email=data["email"].strip())
+        return data
 
 
 class RegisterSchema(_Base):

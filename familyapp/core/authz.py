@@ -149,7 +149,9 @@ def decide_child(
     return best
 
 
-def _deny(perm: Perm, target: str, family_id: uuid.UUID | None = None) -> NoReturn:
+def _deny(
+    perm: Perm, target: str, family_id: uuid.UUID | None = None, *, visible: bool = False
+) -> NoReturn:
     user_id = current_user.id if current_user.is_authenticated else None
     audit.record_now(
         "access.denied",
@@ -160,8 +162,9 @@ def _deny(perm: Perm, target: str, family_id: uuid.UUID | None = None) -> NoRetu
         ip=request.remote_addr,
         detail={"permission": perm.value, "method": request.method, "path": request.path},
     )
-    # Another family's record answers exactly like one that does not exist.
-    abort(404)
+    # Another family's record answers exactly like one that does not exist; a member who may
+    # see the record but not do this to it is told so (403), since its existence is no secret.
+    abort(403 if visible else 404)
 
 
 def authorize_child(perm: Perm, child_id: uuid.UUID | str) -> Grant:
@@ -175,9 +178,11 @@ def authorize_child(perm: Perm, child_id: uuid.UUID | str) -> Grant:
     family_id = _child_locator(child_id)
     if family_id is None or not current_user.is_authenticated:
         _deny(perm, f"child:{child_id}")
-    grant = decide_child(grants_for(current_user.id), perm, family_id, child_id)
+    grants = grants_for(current_user.id)
+    grant = decide_child(grants, perm, family_id, child_id)
     if grant is None:
-        _deny(perm, f"child:{child_id}", family_id)
+        visible = decide_child(grants, Perm.CHILD_READ, family_id, child_id) is not None
+        _deny(perm, f"child:{child_id}", family_id, visible=visible)
     if perm in PHI_READS and grant.role is not Role.GUARDIAN:
         audit.record_now(
             "phi.read",
@@ -200,9 +205,11 @@ def authorize_family(perm: Perm, family_id: uuid.UUID | str) -> Grant:
             abort(404)
     if not current_user.is_authenticated:
         _deny(perm, f"family:{family_id}")
-    grant = decide_family(grants_for(current_user.id), perm, family_id)
+    grants = grants_for(current_user.id)
+    grant = decide_family(grants, perm, family_id)
     if grant is None:
-        _deny(perm, f"family:{family_id}", family_id)
+        visible = decide_family(grants, Perm.FAMILY_READ, family_id) is not None
+        _deny(perm, f"family:{family_id}", family_id, visible=visible)
     return grant
 
 

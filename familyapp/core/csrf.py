@@ -17,10 +17,12 @@ from familyapp.core.errors import problem, wants_json
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 FIELD = "csrf_token"
 HEADER = "X-CSRFToken"
-# Signing in and registering over JSON work before a client holds a token. They stay safe:
+# Signing in, registering and password resets over JSON work before a client holds a token. They stay safe:
 # a cross-site page cannot send Content-Type: application/json without a CORS preflight,
 # which this app never grants. HTML forms to the same endpoints always need the token.
-JSON_BOOTSTRAP_PATHS = frozenset({"/api/v1/session", "/api/v1/accounts"})
+JSON_BOOTSTRAP_PATHS = frozenset(
+    {"/api/v1/session", "/api/v1/accounts", "/api/v1/password/forgot", "/api/v1/password/reset"}
+)
 
 
 def get_token() -> str:
@@ -48,14 +50,13 @@ def init_app(app: Flask) -> None:
     def _check_csrf() -> object:
         if request.method in SAFE_METHODS:
             return None
-        if (
-            request.path in JSON_BOOTSTRAP_PATHS
-            and request.method == "POST"
-            and request.is_json
-            and "csrf" not in session
-        ):
+        if request.path in JSON_BOOTSTRAP_PATHS and request.method == "POST" and request.is_json:
             return None
         expected = session.get("csrf")
+        if not expected and wants_json():
+            # No session at all (expired or never signed in): say so, so the offline outbox
+            # waits for the same user to sign in again instead of dropping the write.
+            return problem(401, _("Sign in required"), _("Please sign in to continue."))
         submitted = _submitted()
         if not expected or not submitted or not hmac.compare_digest(expected, submitted):
             if wants_json():

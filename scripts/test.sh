@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Install everything the tests need, then run lint, types and the whole suite on SQLite and on
+# PostgreSQL. FAMILYAPP_TEST_DATABASE_URL picks the PostgreSQL server (default: the local one).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+PG_URL="${FAMILYAPP_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}"
+
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".[test]"
+
+# Browser tests drive Debian's chromium (no browser downloads).
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+# axe-core for the accessibility checks, pinned by package-lock.json.
+if [ ! -f node_modules/axe-core/axe.min.js ]; then
+  npm ci --no-audit --no-fund --silent
+fi
+
+echo "== ruff"; .venv/bin/ruff check familyapp tests
+echo "== mypy"; .venv/bin/mypy
+echo "== catalogs"; .venv/bin/pybabel compile --statistics -d translations 2>&1 | tail -n 3
+
+echo "== tests on SQLite"
+.venv/bin/pytest -q "$@"
+
+echo "== tests on PostgreSQL ($PG_URL)"
+if .venv/bin/python - "$PG_URL" <<'PY'
+import sys
+import psycopg
+try:
+    psycopg.connect(sys.argv[1], connect_timeout=3).close()
+except Exception as error:
+    print(error)
+    sys.exit(1)
+PY
+then
+  FAMILYAPP_TEST_DATABASE_URL="$PG_URL" .venv/bin/pytest -q "$@"
+else
+  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+  echo "!!  PostgreSQL at $PG_URL is NOT reachable: the PostgreSQL run is SKIPPED."
+  echo "!!  Only SQLite was tested. Set FAMILYAPP_TEST_DATABASE_URL to a reachable server."
+  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+fi
