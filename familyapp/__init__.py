@@ -1,4 +1,5 @@
-"""Familyapp: a family-held, offline-capable shared plan of care for children with medical complexity."""
+"""Familyapp: a family-held, offline-capable shared plan of care for children with medical
+complexity."""
 
 from __future__ import annotations
 

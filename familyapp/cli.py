@@ -67,8 +67,10 @@ def _prepare(with_demo: bool) -> None:
 def demo_command() -> None:
     """Create the demo family (idempotent). Logins are in README.md."""
     _prepare(with_demo=True)
-    click.echo("demo family ready: parent@example.org / nurse@example.org / "
-               "coordinator@example.org, password familyapp-demo")
+    click.echo(
+        "demo family ready: parent@example.org / nurse@example.org / "
+        "coordinator@example.org, password familyapp-demo"
+    )
 
 
 def _maintenance_loop(app: Flask, stop: threading.Event, every_seconds: int = 60) -> None:
@@ -109,8 +111,10 @@ def run_command(host: str, port: int, demo: bool, threads: int) -> None:
     worker.start()
     click.echo(f"Familyapp on http://{host}:{port}/")
     if demo:
-        click.echo("demo logins: parent@example.org, nurse@example.org, coordinator@example.org"
-                   " (password familyapp-demo)")
+        click.echo(
+            "demo logins: parent@example.org, nurse@example.org, coordinator@example.org"
+            " (password familyapp-demo)"
+        )
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="familyapp")
     finally:

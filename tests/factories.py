@@ -26,7 +26,9 @@ def user(app: Flask, email: str, name: str = "Test Person", **kwargs: Any) -> Us
         return made
 
 
-def family_with_child(app: Flask, guardian_email: str, child_name: str = "Sam") -> tuple[User, Family, Child]:
+def family_with_child(
+    app: Flask, guardian_email: str, child_name: str = "Sam"
+) -> tuple[User, Family, Child]:
     """A guardian with a family and one child."""
     with app.test_request_context("/"):
         guardian = accounts.register(guardian_email, PASSWORD, "Guardian " + child_name)
@@ -47,7 +49,10 @@ def add_member(
         assert guardian is not None
         member = accounts.register(email, PASSWORD, role.title() + " Person")
         made = families.create_invitation(
-            guardian, families.get_family(family.id), {"role": role, "child_id": child_id, **invite}, "http://x/invite/"
+            guardian,
+            families.get_family(family.id),
+            {"role": role, "child_id": child_id, **invite},
+            "http://x/invite/",
         )
         token = made["url"].rsplit("/", 1)[1]
         authz.forget_grants()

@@ -10,10 +10,10 @@ from flask_login import current_user
 
 from familyapp.accounts import schemas, service
 from familyapp.core import csrf
-from familyapp.core.sessions import digest_of, sign_in, sign_out
 from familyapp.core.api import API_PREFIX, api_route, dump, parse
 from familyapp.core.authz import Perm
 from familyapp.core.errors import ServiceError, problem
+from familyapp.core.sessions import digest_of, sign_in, sign_out
 
 bp = Blueprint("accounts_api", __name__, url_prefix=API_PREFIX)
 
@@ -82,7 +82,9 @@ def delete_session() -> Any:
     return "", 204
 
 
-@api_route(bp, "/account", methods=["GET"], permission=Perm.AUTHENTICATED, response=schemas.UserSchema)
+@api_route(
+    bp, "/account", methods=["GET"], permission=Perm.AUTHENTICATED, response=schemas.UserSchema
+)
 def get_account() -> Any:
     """The signed-in user."""
     return dump(schemas.UserSchema(), current_user)
@@ -174,7 +176,11 @@ def get_sessions() -> Any:
 
 
 @api_route(
-    bp, "/account/sessions/<session_id>", methods=["DELETE"], permission=Perm.AUTHENTICATED, status=204
+    bp,
+    "/account/sessions/<session_id>",
+    methods=["DELETE"],
+    permission=Perm.AUTHENTICATED,
+    status=204,
 )
 def delete_user_session(session_id: str) -> Any:
     """End one of the user's own sessions."""

@@ -13,7 +13,11 @@ from familyapp.settings import SUPPORTED_LOCALES
 
 
 def _required(**extra: Any) -> dict[str, Any]:
-    return {"required": True, "error_messages": {"required": _l("This field is required.")}, **extra}
+    return {
+        "required": True,
+        "error_messages": {"required": _l("This field is required.")},
+        **extra,
+    }
 
 
 class _Base(Schema):
@@ -36,9 +40,7 @@ class RegisterSchema(_Base):
     )
     password = fields.String(**_required(validate=validate.Length(max=MAX_LENGTH)), load_only=True)
     name = fields.String(**_required(validate=validate.Length(min=1, max=120)))
-    locale = fields.String(
-        load_default="en", validate=validate.OneOf(SUPPORTED_LOCALES)
-    )
+    locale = fields.String(load_default="en", validate=validate.OneOf(SUPPORTED_LOCALES))
 
 
 class LoginSchema(_Base):
@@ -82,8 +84,12 @@ class ProfileSchema(_Base):
 class PasswordChangeSchema(_Base):
     """Change one's own password, optionally signing out everywhere else."""
 
-    current_password = fields.String(**_required(validate=validate.Length(max=1024)), load_only=True)
-    new_password = fields.String(**_required(validate=validate.Length(max=MAX_LENGTH)), load_only=True)
+    current_password = fields.String(
+        **_required(validate=validate.Length(max=1024)), load_only=True
+    )
+    new_password = fields.String(
+        **_required(validate=validate.Length(max=MAX_LENGTH)), load_only=True
+    )
     end_other_sessions = fields.Boolean(load_default=True)
 
 

@@ -83,9 +83,7 @@ def authenticate(
     if ratelimit.is_limited(account_key, per_account, window) or ratelimit.is_limited(
         ip_key, per_ip, window
     ):
-        raise ServiceError(
-            _("Too many attempts. Wait a few minutes and try again."), status=429
-        )
+        raise ServiceError(_("Too many attempts. Wait a few minutes and try again."), status=429)
     user = find_by_email(email)
     ok = passwords.verify(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:

@@ -19,10 +19,10 @@ from flask_login import current_user
 
 from familyapp.accounts import schemas, service
 from familyapp.core import sessions
-from familyapp.core.sessions import sign_in, sign_out
 from familyapp.core.authz import Perm, requires
 from familyapp.core.errors import ServiceError
 from familyapp.core.forms import load_form, safe_next
+from familyapp.core.sessions import sign_in, sign_out
 
 bp = Blueprint("accounts", __name__)
 
@@ -103,9 +103,7 @@ def register() -> Any:
             else:
                 sign_in(user)
                 flash(_("Welcome to Familyapp. Start by adding your child."), "success")
-                return redirect(
-                    safe_next(request.args.get("next"), url_for("families.new_child"))
-                )
+                return redirect(safe_next(request.args.get("next"), url_for("families.new_child")))
     status = 422 if errors else 200
     return render_template("accounts/register.html", errors=errors, form=form), status
 

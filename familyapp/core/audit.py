@@ -1,4 +1,4 @@
-"""Writing the audit log. Every read of a child's record by a non-guardian and every refusal lands here."""
+"""Writing the audit log: every read of a child's record by a non-guardian, every refusal."""
 
 from __future__ import annotations
 

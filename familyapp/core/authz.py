@@ -127,9 +127,13 @@ def forget_grants() -> None:
 def decide_family(grants: Iterable[Grant], perm: Perm, family_id: uuid.UUID) -> Grant | None:
     """The grant that allows `perm` on a family as a whole, if any."""
     for grant in grants:
-        if grant.family_id == family_id and perm in ROLE_PERMISSIONS[grant.role]:
-            if grant.child_id is None or perm in _ALL_READ:
-                return grant
+        # A grant for one child reads the family (its name, its members) but manages nothing.
+        if (
+            grant.family_id == family_id
+            and perm in ROLE_PERMISSIONS[grant.role]
+            and (grant.child_id is None or perm in _ALL_READ)
+        ):
+            return grant
     return None
 
 

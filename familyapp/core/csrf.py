@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from flask import Flask, abort, request, session
+from flask import Flask, Response, abort, request, session
 from flask_babel import gettext as _
 
 from familyapp.core.errors import problem, wants_json
@@ -17,9 +17,9 @@ from familyapp.core.errors import problem, wants_json
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 FIELD = "csrf_token"
 HEADER = "X-CSRFToken"
-# Signing in, registering and password resets over JSON work before a client holds a token. They stay safe:
-# a cross-site page cannot send Content-Type: application/json without a CORS preflight,
-# which this app never grants. HTML forms to the same endpoints always need the token.
+# Signing in, registering and password resets over JSON work before a client holds a token.
+# They stay safe: a cross-site page cannot send Content-Type: application/json without a
+# CORS preflight, which this app never grants. HTML forms always need the token.
 JSON_BOOTSTRAP_PATHS = frozenset(
     {"/api/v1/session", "/api/v1/accounts", "/api/v1/password/forgot", "/api/v1/password/reset"}
 )
@@ -47,9 +47,9 @@ def init_app(app: Flask) -> None:
     """Check the token on every state-changing request."""
 
     @app.before_request
-    def _check_csrf() -> object:
-        if request.method in SAFE_METHODS:
-            return None
+    def _check_csrf() -> Response | None:
+        if request.method in SAFE_METHODS or request.routing_exception is not None:
+            return None  # unknown paths and methods answer 404/405, which change nothing
         if request.path in JSON_BOOTSTRAP_PATHS and request.method == "POST" and request.is_json:
             return None
         expected = session.get("csrf")

@@ -93,13 +93,9 @@ class Database:
 
     def __init__(self) -> None:
         self.engine: Engine | None = None
-        self._factory: sessionmaker[Session] | None = None
-        self.session: scoped_session[Session] = scoped_session(self._make_session)
-
-    def _make_session(self) -> Session:
-        if self._factory is None:
-            raise RuntimeError("database used before the app configured it")
-        return self._factory()
+        self.session: scoped_session[Session] = scoped_session(
+            sessionmaker(expire_on_commit=False)
+        )
 
     def configure(self, url: str) -> None:
         """Point the session at a database URL (once per app, again in tests)."""
@@ -107,7 +103,7 @@ class Database:
             self.session.remove()
             self.engine.dispose()
         self.engine = make_engine(url)
-        self._factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self.session.configure(bind=self.engine)
 
     def remove(self, _exc: BaseException | None = None) -> None:
         """End the current scoped session (at the end of each request and CLI command)."""

@@ -8,6 +8,7 @@ from flask import Flask, Response, jsonify, redirect, render_template, request, 
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
 
 from familyapp.core.db import db
 
@@ -44,7 +45,7 @@ def problem(status: int, title: str, detail: str | None = None, **extra: Any) ->
     return response
 
 
-def unauthenticated() -> Response:
+def unauthenticated() -> BaseResponse:
     """401 for the API; for pages, a redirect to sign in that comes back here."""
     if wants_json():
         return problem(401, _("Sign in required"), _("Please sign in to continue."))
@@ -98,7 +99,10 @@ def register_error_handlers(app: Flask) -> None:
             response = problem(status, _title(status))
         else:
             response = app.make_response(
-                (render_template("system/error.html", status=status, message=_title(status)), status)
+                (
+                    render_template("system/error.html", status=status, message=_title(status)),
+                    status,
+                )
             )
         if error.code == 405 and isinstance(error, HTTPException):
             valid = getattr(error, "valid_methods", None)

@@ -48,7 +48,7 @@ def select_timezone() -> str:
 
 def language_name(code: str) -> str:
     """The name of a language in that language ('Español'), for the switcher."""
-    return Locale.parse(code).get_display_name(code).capitalize()
+    return (Locale.parse(code).get_display_name(code) or code).capitalize()
 
 
 def text_direction(code: str) -> str:

@@ -14,8 +14,10 @@ from familyapp.core.models import RateLimitHit
 def count(key: str, window_seconds: int) -> int:
     """How many hits `key` has had within the window."""
     since = clock.utcnow() - timedelta(seconds=window_seconds)
-    stmt = select(func.count()).select_from(RateLimitHit).where(
-        RateLimitHit.key == key, RateLimitHit.at >= since
+    stmt = (
+        select(func.count())
+        .select_from(RateLimitHit)
+        .where(RateLimitHit.key == key, RateLimitHit.at >= since)
     )
     return int(db.session.scalar(stmt) or 0)
 

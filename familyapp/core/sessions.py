@@ -81,9 +81,7 @@ class DbSessionInterface(SessionInterface):
         if session.destroy:
             if session.token:
                 db.session.execute(
-                    delete(ServerSession).where(
-                        ServerSession.id == ids.token_digest(session.token)
-                    )
+                    delete(ServerSession).where(ServerSession.id == ids.token_digest(session.token))
                 )
                 db.session.commit()
             response.delete_cookie(COOKIE_NAME, path="/", secure=secure, httponly=True)
@@ -111,6 +109,7 @@ class DbSessionInterface(SessionInterface):
         row.ip = (request.remote_addr or "")[:64]
         row.user_agent = (request.user_agent.string or "")[:300]
         db.session.commit()
+        assert session.token is not None
         response.set_cookie(
             COOKIE_NAME,
             session.token,
@@ -147,9 +146,7 @@ def user_sessions(user_id: uuid.UUID) -> list[ServerSession]:
 
 def end_session_by_digest(user_id: uuid.UUID, digest: str) -> bool:
     """End one of a user's own sessions by its stored id."""
-    stmt = delete(ServerSession).where(
-        ServerSession.user_id == user_id, ServerSession.id == digest
-    )
+    stmt = delete(ServerSession).where(ServerSession.user_id == user_id, ServerSession.id == digest)
     result = db.session.execute(stmt)
     return bool(getattr(result, "rowcount", 0))
 

@@ -16,8 +16,12 @@ bp = Blueprint("families_api", __name__, url_prefix=API_PREFIX)
 
 
 @api_route(
-    bp, "/children", methods=["GET"], permission=Perm.AUTHENTICATED,
-    response=schemas.ChildSchema, many=True,
+    bp,
+    "/children",
+    methods=["GET"],
+    permission=Perm.AUTHENTICATED,
+    response=schemas.ChildSchema,
+    many=True,
 )
 def list_children() -> Any:
     """Every child the user may see."""
@@ -25,8 +29,13 @@ def list_children() -> Any:
 
 
 @api_route(
-    bp, "/children", methods=["POST"], permission=Perm.AUTHENTICATED,
-    body=schemas.ChildSchema, response=schemas.ChildSchema, status=201,
+    bp,
+    "/children",
+    methods=["POST"],
+    permission=Perm.AUTHENTICATED,
+    body=schemas.ChildSchema,
+    response=schemas.ChildSchema,
+    status=201,
 )
 def create_child() -> Any:
     """Add a child; a user with no family gets one."""
@@ -35,7 +44,10 @@ def create_child() -> Any:
 
 
 @api_route(
-    bp, "/children/<child_id>", methods=["GET"], permission=Perm.CHILD_READ,
+    bp,
+    "/children/<child_id>",
+    methods=["GET"],
+    permission=Perm.CHILD_READ,
     response=schemas.ChildSchema,
 )
 def get_child(child_id: str) -> Any:
@@ -44,8 +56,12 @@ def get_child(child_id: str) -> Any:
 
 
 @api_route(
-    bp, "/children/<child_id>", methods=["PATCH"], permission=Perm.CHILD_EDIT,
-    body=schemas.ChildSchema, response=schemas.ChildSchema,
+    bp,
+    "/children/<child_id>",
+    methods=["PATCH"],
+    permission=Perm.CHILD_EDIT,
+    body=schemas.ChildSchema,
+    response=schemas.ChildSchema,
 )
 def patch_child(child_id: str) -> Any:
     """Change a child's details."""
@@ -55,8 +71,12 @@ def patch_child(child_id: str) -> Any:
 
 
 @api_route(
-    bp, "/families", methods=["GET"], permission=Perm.AUTHENTICATED,
-    response=schemas.FamilySchema, many=True,
+    bp,
+    "/families",
+    methods=["GET"],
+    permission=Perm.AUTHENTICATED,
+    response=schemas.FamilySchema,
+    many=True,
 )
 def list_families() -> Any:
     """The user's families with their role in each."""
@@ -68,8 +88,13 @@ def list_families() -> Any:
 
 
 @api_route(
-    bp, "/families", methods=["POST"], permission=Perm.AUTHENTICATED,
-    body=schemas.FamilySchema, response=schemas.FamilySchema, status=201,
+    bp,
+    "/families",
+    methods=["POST"],
+    permission=Perm.AUTHENTICATED,
+    body=schemas.FamilySchema,
+    response=schemas.FamilySchema,
+    status=201,
 )
 def create_family() -> Any:
     """Create a household with the user as guardian."""
@@ -78,7 +103,10 @@ def create_family() -> Any:
 
 
 @api_route(
-    bp, "/families/<family_id>", methods=["GET"], permission=Perm.FAMILY_READ,
+    bp,
+    "/families/<family_id>",
+    methods=["GET"],
+    permission=Perm.FAMILY_READ,
     response=schemas.FamilySchema,
 )
 def get_family(family_id: str) -> Any:
@@ -92,8 +120,12 @@ def get_family(family_id: str) -> Any:
 
 
 @api_route(
-    bp, "/families/<family_id>", methods=["PATCH"], permission=Perm.FAMILY_MANAGE,
-    body=schemas.FamilySchema, response=schemas.FamilySchema,
+    bp,
+    "/families/<family_id>",
+    methods=["PATCH"],
+    permission=Perm.FAMILY_MANAGE,
+    body=schemas.FamilySchema,
+    response=schemas.FamilySchema,
 )
 def patch_family(family_id: str) -> Any:
     """Rename a family or change its time zone."""
@@ -105,17 +137,26 @@ def patch_family(family_id: str) -> Any:
 
 
 @api_route(
-    bp, "/families/<family_id>/members", methods=["GET"], permission=Perm.FAMILY_READ,
-    response=schemas.MemberSchema, many=True,
+    bp,
+    "/families/<family_id>/members",
+    methods=["GET"],
+    permission=Perm.FAMILY_READ,
+    response=schemas.MemberSchema,
+    many=True,
 )
 def list_members(family_id: str) -> Any:
     """The family's members and their roles."""
-    return jsonify(schemas.MemberSchema(many=True).dump(service.members(service.get_family(family_id).id)))
+    return jsonify(
+        schemas.MemberSchema(many=True).dump(service.members(service.get_family(family_id).id))
+    )
 
 
 @api_route(
-    bp, "/families/<family_id>/members/<membership_id>", methods=["DELETE"],
-    permission=Perm.FAMILY_MANAGE, status=204,
+    bp,
+    "/families/<family_id>/members/<membership_id>",
+    methods=["DELETE"],
+    permission=Perm.FAMILY_MANAGE,
+    status=204,
 )
 def delete_member(family_id: str, membership_id: str) -> Any:
     """Revoke a member's access (never the last guardian)."""
@@ -124,8 +165,12 @@ def delete_member(family_id: str, membership_id: str) -> Any:
 
 
 @api_route(
-    bp, "/families/<family_id>/invitations", methods=["GET"], permission=Perm.FAMILY_MANAGE,
-    response=schemas.InvitationSchema, many=True,
+    bp,
+    "/families/<family_id>/invitations",
+    methods=["GET"],
+    permission=Perm.FAMILY_MANAGE,
+    response=schemas.InvitationSchema,
+    many=True,
 )
 def list_invitations(family_id: str) -> Any:
     """The family's invitations and their status."""
@@ -134,8 +179,13 @@ def list_invitations(family_id: str) -> Any:
 
 
 @api_route(
-    bp, "/families/<family_id>/invitations", methods=["POST"], permission=Perm.FAMILY_MANAGE,
-    body=schemas.InvitationCreateSchema, response=schemas.InvitationSchema, status=201,
+    bp,
+    "/families/<family_id>/invitations",
+    methods=["POST"],
+    permission=Perm.FAMILY_MANAGE,
+    body=schemas.InvitationCreateSchema,
+    response=schemas.InvitationSchema,
+    status=201,
 )
 def create_invitation(family_id: str) -> Any:
     """Make an invitation link (its url is returned once)."""
@@ -147,8 +197,11 @@ def create_invitation(family_id: str) -> Any:
 
 
 @api_route(
-    bp, "/families/<family_id>/invitations/<invitation_id>", methods=["DELETE"],
-    permission=Perm.FAMILY_MANAGE, status=204,
+    bp,
+    "/families/<family_id>/invitations/<invitation_id>",
+    methods=["DELETE"],
+    permission=Perm.FAMILY_MANAGE,
+    status=204,
 )
 def delete_invitation(family_id: str, invitation_id: str) -> Any:
     """Revoke an invitation link."""
@@ -157,7 +210,10 @@ def delete_invitation(family_id: str, invitation_id: str) -> Any:
 
 
 @api_route(
-    bp, "/invitations/accept", methods=["POST"], permission=Perm.AUTHENTICATED,
+    bp,
+    "/invitations/accept",
+    methods=["POST"],
+    permission=Perm.AUTHENTICATED,
     body=schemas.AcceptInvitationSchema,
 )
 def accept_invitation() -> Any:
@@ -173,6 +229,4 @@ def accept_invitation() -> Any:
 def get_audit(family_id: str) -> Any:
     """The family's audit log (guardians only)."""
     rows = service.audit_log(service.get_family(family_id).id)
-    return jsonify(
-        [dict(row, at=row["at"].isoformat()) for row in rows]
-    )
+    return jsonify([dict(row, at=row["at"].isoformat()) for row in rows])

@@ -49,7 +49,9 @@ class Membership(IdMixin, Base):
     family_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("families.id", ondelete="CASCADE"), index=True
     )
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     role: Mapped[str] = mapped_column(String(20))
     child_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("children.id", ondelete="CASCADE")

@@ -119,7 +119,9 @@ def create_family(user: User, name: str, time_zone: str = "UTC") -> Family:
     db.session.add(family)
     db.session.flush()
     db.session.add(
-        Membership(family_id=family.id, user_id=user.id, role=Role.GUARDIAN.value, created_by_id=user.id)
+        Membership(
+            family_id=family.id, user_id=user.id, role=Role.GUARDIAN.value, created_by_id=user.id
+        )
     )
     audit.record("family.created", actor_id=user.id, family_id=family.id)
     db.session.commit()
@@ -267,7 +269,9 @@ def create_invitation(
         email=accounts.normalize_email(data["email"]) if data.get("email") else None,
         expires_at=now + timedelta(days=int(data.get("link_days") or 7)),
         access_expires_at=(
-            _end_of_day(data["access_until"], family.time_zone) if data.get("access_until") else None
+            _end_of_day(data["access_until"], family.time_zone)
+            if data.get("access_until")
+            else None
         ),
         created_by_id=user.id,
     )
@@ -306,7 +310,10 @@ def revoke_invitation(user: User, family: Family, invitation_id: uuid.UUID | str
     if row.revoked_at is None:
         row.revoked_at = clock.utcnow()
         audit.record(
-            "invitation.revoked", actor_id=user.id, family_id=family.id, target=f"invitation:{row.id}"
+            "invitation.revoked",
+            actor_id=user.id,
+            family_id=family.id,
+            target=f"invitation:{row.id}",
         )
     db.session.commit()
 
@@ -400,7 +407,9 @@ def audit_log(family_id: uuid.UUID) -> list[dict[str, Any]]:
     user_ids = {event.actor_user_id for event in events if event.actor_user_id}
     names = {}
     if user_ids:
-        names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all())
+        names = dict(
+            db.session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all()
+        )
     return [
         {
             "at": event.at,

@@ -57,9 +57,7 @@ def manifest() -> Any:
 @requires(Perm.PUBLIC)
 def service_worker() -> Any:
     """The service worker, from the root so its scope is the whole app; never cached."""
-    source = service.service_worker_source(
-        url_for("pwa.offline"), url_for("static", filename="")
-    )
+    source = service.service_worker_source(url_for("pwa.offline"), url_for("static", filename=""))
     response = Response(source, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"

@@ -5,14 +5,23 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
+from familyapp.accounts import service as accounts
 from familyapp.core.api import build_openapi
 from familyapp.core.authz import Perm, requires
 from familyapp.core.forms import load_form, safe_next
 from familyapp.families import service as families
-from familyapp.accounts import service as accounts
 from familyapp.system import schemas, service
 
 bp = Blueprint("system", __name__)
@@ -44,8 +53,11 @@ def healthz() -> Any:
     """Liveness and database status for load balancers and monitors."""
     ok = service.database_ok()
     body = schemas.HealthSchema().dump(
-        {"status": "ok" if ok else "degraded", "database": "ok" if ok else "unreachable",
-         "version": _version()}
+        {
+            "status": "ok" if ok else "degraded",
+            "database": "ok" if ok else "unreachable",
+            "version": _version(),
+        }
     )
     return jsonify(body), (200 if ok else 503)
 
@@ -61,7 +73,7 @@ def openapi() -> Any:
 @requires(Perm.PUBLIC)
 def language() -> Any:
     """Switch the interface language (saved to the account when signed in)."""
-    data, errors = load_form(schemas.LanguageSchema(), request.form)
+    data, _errors = load_form(schemas.LanguageSchema(), request.form)
     target = safe_next(request.form.get("next"), url_for("system.home"))
     if data is None:
         return redirect(target)

@@ -67,10 +67,14 @@ def test_session_login_returns_user_and_csrf_and_sets_httponly_cookie(app, clien
 
 def test_wrong_password_is_401_problem(app, client):
     user(app, "p@example.org")
-    response = client.post("/api/v1/session", json={"email": "p@example.org", "password": "nope-nope"})
+    response = client.post(
+        "/api/v1/session", json={"email": "p@example.org", "password": "nope-nope"}
+    )
     assert response.status_code == 401
     assert response.mimetype == "application/problem+json"
-    unknown = client.post("/api/v1/session", json={"email": "x@example.org", "password": "nope-nope"})
+    unknown = client.post(
+        "/api/v1/session", json={"email": "x@example.org", "password": "nope-nope"}
+    )
     assert unknown.status_code == 401
     assert unknown.get_json()["detail"] == response.get_json()["detail"]
 
@@ -115,15 +119,21 @@ def test_writes_need_csrf_header(app, client):
 def test_login_is_throttled_per_account_then_recovers(app, client):
     user(app, "p@example.org")
     for _ in range(5):
-        assert client.post(
-            "/api/v1/session", json={"email": "p@example.org", "password": "wrong-one"}
-        ).status_code == 401
+        assert (
+            client.post(
+                "/api/v1/session", json={"email": "p@example.org", "password": "wrong-one"}
+            ).status_code
+            == 401
+        )
     blocked = client.post("/api/v1/session", json={"email": "p@example.org", "password": PASSWORD})
     assert blocked.status_code == 429
     clock.travel(301)  # the window is short, so a real user is not locked out for long
-    assert client.post(
-        "/api/v1/session", json={"email": "p@example.org", "password": PASSWORD}
-    ).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/session", json={"email": "p@example.org", "password": PASSWORD}
+        ).status_code
+        == 200
+    )
     with app.app_context():
         failed = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "login.failed")
@@ -168,7 +178,9 @@ def test_password_change_ends_other_sessions_but_not_this_one(app, client):
     assert response.status_code == 200 and response.get_json()["ended_sessions"] == 1
     assert phone.get("/api/v1/account").status_code == 200
     assert laptop.get("/api/v1/account").status_code == 401
-    assert Api(app.test_client()).login("p@example.org", "brand-new-river-stone-9").status_code == 200
+    assert (
+        Api(app.test_client()).login("p@example.org", "brand-new-river-stone-9").status_code == 200
+    )
 
 
 def test_password_change_refuses_wrong_current_password(app, client):
@@ -193,10 +205,14 @@ def test_password_reset_by_emailed_link(app, client):
     sent = mail.OUTBOX[-1]
     assert sent.to == "p@example.org"
     token = sent.body.split("/password/reset/")[1].split()[0]
-    done = client.post("/api/v1/password/reset", json={"token": token, "password": "fresh-meadow-owl-31"})
+    done = client.post(
+        "/api/v1/password/reset", json={"token": token, "password": "fresh-meadow-owl-31"}
+    )
     assert done.status_code == 200
     assert other.get("/api/v1/account").status_code == 401  # every old session ended
-    again = client.post("/api/v1/password/reset", json={"token": token, "password": "other-fresh-owl-32"})
+    again = client.post(
+        "/api/v1/password/reset", json={"token": token, "password": "other-fresh-owl-32"}
+    )
     assert again.status_code == 400  # single use
     assert Api(app.test_client()).login("p@example.org", "fresh-meadow-owl-31").status_code == 200
 
@@ -212,7 +228,9 @@ def test_password_reset_link_expires(app, client):
     client.post("/api/v1/password/forgot", json={"email": "p@example.org"})
     token = mail.OUTBOX[-1].body.split("/password/reset/")[1].split()[0]
     clock.travel(3601)
-    response = client.post("/api/v1/password/reset", json={"token": token, "password": "fresh-meadow-owl-31"})
+    response = client.post(
+        "/api/v1/password/reset", json={"token": token, "password": "fresh-meadow-owl-31"}
+    )
     assert response.status_code == 400
     assert client.get(f"/password/reset/{token}").status_code == 400
 
@@ -245,7 +263,9 @@ def test_non_json_body_is_a_clear_422(app, client):
     api = Api(client)
     api.login("g@example.org")
     response = client.post(
-        "/api/v1/children", data="display_name=x", headers={"X-CSRFToken": api.csrf},
+        "/api/v1/children",
+        data="display_name=x",
+        headers={"X-CSRFToken": api.csrf},
         content_type="text/plain",
     )
     assert response.status_code == 422

@@ -51,7 +51,9 @@ def test_child_validation_rejects_future_birth_date_and_writes_nothing(app):
 def test_patch_child(app):
     _, _, child = family_with_child(app, "g@example.org", "Maya")
     api = signed_in(app, "g@example.org")
-    response = api.patch(f"/api/v1/children/{child.id}", {"display_name": "Maya R.", "pronouns": "she/her"})
+    response = api.patch(
+        f"/api/v1/children/{child.id}", {"display_name": "Maya R.", "pronouns": "she/her"}
+    )
     assert response.status_code == 200
     assert response.get_json()["display_name"] == "Maya R."
     assert api.get(f"/api/v1/children/{child.id}").get_json()["pronouns"] == "she/her"
@@ -81,7 +83,7 @@ def test_anonymous_gets_401_for_child(app, client):
 
 
 def test_caregiver_reads_are_audited_but_guardian_reads_are_not(app):
-    guardian, family, child = family_with_child(app, "g@example.org", "Maya")
+    _, family, child = family_with_child(app, "g@example.org", "Maya")
     add_member(app, family, "nurse@example.org", "caregiver")
     signed_in(app, "g@example.org").get(f"/api/v1/children/{child.id}")
     assert audit_rows(app, "phi.read") == []
@@ -139,34 +141,51 @@ def test_invitation_flow_gives_invitee_their_own_membership(app):
     assert nurse.get(f"/api/v1/children/{child.id}").status_code == 200
     # single use
     user(app, "other@example.org")
-    assert signed_in(app, "other@example.org").post(
-        "/api/v1/invitations/accept", {"token": token}
-    ).status_code == 404
-    assert guardian.get(f"/api/v1/families/{family.id}/invitations").get_json()[0]["status"] == "accepted"
+    assert (
+        signed_in(app, "other@example.org")
+        .post("/api/v1/invitations/accept", {"token": token})
+        .status_code
+        == 404
+    )
+    assert (
+        guardian.get(f"/api/v1/families/{family.id}/invitations").get_json()[0]["status"]
+        == "accepted"
+    )
 
 
 def test_revoked_and_expired_invitations_do_not_work(app):
     _, family, _ = family_with_child(app, "g@example.org")
     guardian = signed_in(app, "g@example.org")
-    first = guardian.post(f"/api/v1/families/{family.id}/invitations", {"role": "viewer"}).get_json()
+    first = guardian.post(
+        f"/api/v1/families/{family.id}/invitations", {"role": "viewer"}
+    ).get_json()
     second = guardian.post(
         f"/api/v1/families/{family.id}/invitations", {"role": "viewer", "link_days": 1}
     ).get_json()
-    assert guardian.delete(f"/api/v1/families/{family.id}/invitations/{first['id']}").status_code == 204
+    assert (
+        guardian.delete(f"/api/v1/families/{family.id}/invitations/{first['id']}").status_code
+        == 204
+    )
     user(app, "x@example.org")
     invitee = signed_in(app, "x@example.org")
-    assert invitee.post(
-        "/api/v1/invitations/accept", {"token": first["url"].rsplit("/", 1)[1]}
-    ).status_code == 404
+    assert (
+        invitee.post(
+            "/api/v1/invitations/accept", {"token": first["url"].rsplit("/", 1)[1]}
+        ).status_code
+        == 404
+    )
     clock.travel(86401)
     invitee = signed_in(app, "x@example.org")
-    assert invitee.post(
-        "/api/v1/invitations/accept", {"token": second["url"].rsplit("/", 1)[1]}
-    ).status_code == 404
+    assert (
+        invitee.post(
+            "/api/v1/invitations/accept", {"token": second["url"].rsplit("/", 1)[1]}
+        ).status_code
+        == 404
+    )
 
 
 def test_per_child_scope(app):
-    guardian_user, family, maya = family_with_child(app, "g@example.org", "Maya")
+    _, family, maya = family_with_child(app, "g@example.org", "Maya")
     guardian = signed_in(app, "g@example.org")
     leo = guardian.post("/api/v1/children", {"display_name": "Leo"}).get_json()
     add_member(app, family, "respite@example.org", "caregiver", child_id=maya.id)
@@ -205,9 +224,12 @@ def test_removing_a_member_ends_access_immediately(app):
     guardian = signed_in(app, "g@example.org")
     members = guardian.get(f"/api/v1/families/{family.id}/members").get_json()
     nurse_membership = next(m for m in members if m["email"] == "nurse@example.org")
-    assert guardian.delete(
-        f"/api/v1/families/{family.id}/members/{nurse_membership['id']}"
-    ).status_code == 204
+    assert (
+        guardian.delete(
+            f"/api/v1/families/{family.id}/members/{nurse_membership['id']}"
+        ).status_code
+        == 204
+    )
     assert nurse.get(f"/api/v1/children/{child.id}").status_code == 404
 
 
