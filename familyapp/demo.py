@@ -1,4 +1,4 @@
-"""The demo family, built through each feature's service so it is exactly what a user would make.
+"""The demo family: realistic data for every feature, extended as features land.
 
 Logins (password `familyapp-demo`, documented in README.md): parent@example.org (guardian),
 nurse@example.org (caregiver, home nurse), coordinator@example.org (care team).
