@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, url_for
 from flask_login import LoginManager
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from familyapp.core import csrf, headers, i18n
 from familyapp.core.db import db
@@ -65,6 +66,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     app.extensions["familyapp.settings"] = settings
+    if settings.trusted_hosts:
+        app.config["TRUSTED_HOSTS"] = list(settings.trusted_hosts)
+    if settings.proxy_count:
+        # Behind N proxies that set X-Forwarded-*: the client IP (rate limits, audit) and the
+        # https scheme (Secure cookies) come from them, and only from that many hops.
+        n = settings.proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     if not settings.testing:
         logging.basicConfig(level=logging.INFO)
 

@@ -1,9 +1,10 @@
-"""The `familyapp` command: run, demo, db, maintenance."""
+"""The `familyapp` command: run, demo, db, translations, maintenance."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from typing import Any
 
 import click
@@ -119,3 +120,69 @@ def run_command(host: str, port: int, demo: bool, threads: int) -> None:
         waitress.serve(app, host=host, port=port, threads=threads, ident="familyapp")
     finally:
         stop.set()
+
+
+# Catalog upkeep (design.md, Languages): the same options as the pybabel commands in the docs,
+# run from the checkout that holds babel.cfg, templates and the familyapp package.
+_EXTRACT_OPTIONS = (
+    "-k",
+    "_l",
+    "-k",
+    "lazy_gettext",
+    "--no-location",
+    "--sort-output",
+    "--project",
+    "Familyapp",
+    "--copyright-holder",
+    "Familyapp contributors",
+)
+
+
+def _catalog_paths() -> tuple[Path, Path]:
+    """The checkout root (holding babel.cfg) and its translations folder."""
+    from familyapp.core.paths import resource_dir
+
+    folder = resource_dir("translations")
+    return folder.parent, folder
+
+
+def _pybabel(*args: str) -> None:
+    """Run one pybabel command in-process; a non-zero status becomes a CLI error."""
+    from babel.messages.frontend import CommandLineInterface
+
+    status = CommandLineInterface().run(["pybabel", *args])
+    if status:
+        raise click.ClickException(f"pybabel {args[0]} failed (exit status {status})")
+
+
+def _compile_catalogs(folder: Path) -> None:
+    """Compile every catalog under `folder`, with statistics."""
+    _pybabel("compile", "--statistics", "-d", str(folder))
+
+
+@main.group()
+def translations() -> None:
+    """Translation catalogs: extract new strings, update and compile them."""
+
+
+@translations.command("extract", with_appcontext=False)
+def translations_extract() -> None:
+    """Extract strings, update and compile catalogs."""
+    # update runs with --no-fuzzy-matching: a guessed translation is worse than none.
+    root, folder = _catalog_paths()
+    config = root / "babel.cfg"
+    if not config.is_file():
+        raise click.ClickException(f"{config} not found: extract from a source checkout")
+    template = folder / "messages.pot"
+    _pybabel("-q", "extract", "-F", str(config), *_EXTRACT_OPTIONS, "-o", str(template), str(root))
+    _pybabel("update", "-i", str(template), "-d", str(folder), "--no-fuzzy-matching")
+    _compile_catalogs(folder)
+    click.echo(f"catalogs in {folder} extracted, updated and compiled")
+
+
+@translations.command("compile", with_appcontext=False)
+def translations_compile() -> None:
+    """Compile each messages.po to messages.mo."""
+    _, folder = _catalog_paths()
+    _compile_catalogs(folder)
+    click.echo(f"catalogs in {folder} compiled")

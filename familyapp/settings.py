@@ -44,6 +44,8 @@ class Settings:
     base_url: str = ""
     mail_sender: str = "Familyapp <no-reply@familyapp.local>"
     vapid_subject: str = "mailto:admin@familyapp.local"
+    proxy_count: int = 0
+    trusted_hosts: tuple[str, ...] = ()
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -95,4 +97,10 @@ def load_settings(instance_path: Path, env: dict[str, str] | None = None) -> Set
         base_url=env.get("FAMILYAPP_BASE_URL", "").rstrip("/"),
         mail_sender=env.get("FAMILYAPP_MAIL_SENDER", "Familyapp <no-reply@familyapp.local>"),
         vapid_subject=env.get("FAMILYAPP_VAPID_SUBJECT", "mailto:admin@familyapp.local"),
+        proxy_count=_env_int(env.get("FAMILYAPP_PROXY_COUNT"), 0),
+        trusted_hosts=tuple(
+            host.strip()
+            for host in env.get("FAMILYAPP_TRUSTED_HOSTS", "").split(",")
+            if host.strip()
+        ),
     )

@@ -14,6 +14,7 @@ from familyapp.core.api import API_PREFIX, api_route, dump, parse
 from familyapp.core.authz import Perm
 from familyapp.core.errors import ServiceError, problem
 from familyapp.core.sessions import digest_of, sign_in, sign_out
+from familyapp.core.urls import external_url
 
 bp = Blueprint("accounts_api", __name__, url_prefix=API_PREFIX)
 
@@ -79,7 +80,7 @@ def create_session() -> Any:
 def delete_session() -> Any:
     """Sign out, ending the server-side session."""
     sign_out()
-    return "", 204
+    return "", 204, {"Clear-Site-Data": '"cache"'}
 
 
 @api_route(
@@ -138,7 +139,7 @@ def post_forgot() -> Any:
     settings = _settings()
     service.request_password_reset(
         data["email"],
-        link_base=(settings.base_url or request.host_url.rstrip("/")) + "/password/reset/",
+        link_base=external_url("/password/reset/"),
         ip=request.remote_addr,
         valid_seconds=settings.password_reset_seconds,
         sender=settings.mail_sender,

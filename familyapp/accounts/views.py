@@ -23,6 +23,7 @@ from familyapp.core.authz import Perm, requires
 from familyapp.core.errors import ServiceError
 from familyapp.core.forms import load_form, safe_next
 from familyapp.core.sessions import sign_in, sign_out
+from familyapp.core.urls import external_url
 
 bp = Blueprint("accounts", __name__)
 
@@ -121,8 +122,7 @@ def forgot_password() -> Any:
             try:
                 service.request_password_reset(
                     data["email"],
-                    link_base=(settings.base_url or request.host_url.rstrip("/"))
-                    + "/password/reset/",
+                    link_base=external_url("/password/reset/"),
                     ip=request.remote_addr,
                     valid_seconds=settings.password_reset_seconds,
                     sender=settings.mail_sender,

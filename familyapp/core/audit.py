@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from familyapp.core.db import db
 from familyapp.core.models import AuditEvent
@@ -23,7 +24,32 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Add an audit row to the current session (committed with the caller's transaction)."""
-    event = AuditEvent(
+    event = _event(
+        action,
+        actor_id=actor_id,
+        family_id=family_id,
+        child_id=child_id,
+        outcome=outcome,
+        target=target,
+        ip=ip,
+        detail=detail,
+    )
+    db.session.add(event)
+    return event
+
+
+def _event(
+    action: str,
+    *,
+    actor_id: uuid.UUID | None,
+    family_id: uuid.UUID | None = None,
+    child_id: uuid.UUID | None = None,
+    outcome: str = "ok",
+    target: str | None = None,
+    ip: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    return AuditEvent(
         action=action,
         actor_user_id=actor_id,
         family_id=family_id,
@@ -33,17 +59,15 @@ def record(
         ip=ip,
         detail=detail or {},
     )
-    db.session.add(event)
-    return event
 
 
 def record_now(action: str, **kwargs: Any) -> None:
     """Write an audit row in its own transaction, so it survives the caller's rollback."""
-    # A refusal must be logged even though the request that caused it changes nothing else.
-    session = db.session()
-    session.rollback()
-    record(action, **kwargs)
-    session.commit()
+    # A refusal must be logged even though the request that caused it changes nothing else,
+    # and logging it must neither commit nor discard whatever the caller has pending.
+    with Session(db.engine) as session:
+        session.add(_event(action, **kwargs))
+        session.commit()
 
 
 def for_family(family_id: uuid.UUID, limit: int = 200) -> list[AuditEvent]:

@@ -98,15 +98,23 @@ class ChildLocator(Protocol):
     def __call__(self, child_id: uuid.UUID) -> uuid.UUID | None: ...
 
 
+class FamilyLocator(Protocol):
+    def __call__(self, family_id: uuid.UUID) -> bool: ...
+
+
 _grant_loader: GrantLoader | None = None
 _child_locator: ChildLocator | None = None
+_family_locator: FamilyLocator | None = None
 
 
-def configure(grant_loader: GrantLoader, child_locator: ChildLocator) -> None:
-    """Let the accounts feature tell the policy where memberships and children live."""
-    global _grant_loader, _child_locator
+def configure(
+    grant_loader: GrantLoader, child_locator: ChildLocator, family_locator: FamilyLocator
+) -> None:
+    """Let the families feature tell the policy where memberships, children and families live."""
+    global _grant_loader, _child_locator, _family_locator
     _grant_loader = grant_loader
     _child_locator = child_locator
+    _family_locator = family_locator
 
 
 def grants_for(user_id: uuid.UUID) -> list[Grant]:
@@ -207,7 +215,8 @@ def authorize_family(perm: Perm, family_id: uuid.UUID | str) -> Grant:
             family_id = uuid.UUID(family_id)
         except ValueError:
             abort(404)
-    if not current_user.is_authenticated:
+    assert _family_locator is not None
+    if not current_user.is_authenticated or not _family_locator(family_id):
         _deny(perm, f"family:{family_id}")
     grants = grants_for(current_user.id)
     grant = decide_family(grants, perm, family_id)

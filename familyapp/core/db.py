@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -93,9 +91,7 @@ class Database:
 
     def __init__(self) -> None:
         self.engine: Engine | None = None
-        self.session: scoped_session[Session] = scoped_session(
-            sessionmaker(expire_on_commit=False)
-        )
+        self.session: scoped_session[Session] = scoped_session(sessionmaker(expire_on_commit=False))
 
     def configure(self, url: str) -> None:
         """Point the session at a database URL (once per app, again in tests)."""
@@ -108,17 +104,6 @@ class Database:
     def remove(self, _exc: BaseException | None = None) -> None:
         """End the current scoped session (at the end of each request and CLI command)."""
         self.session.remove()
-
-    @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """Commit on success, roll back on any error: bad input never half-writes."""
-        session = self.session()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
 
 
 db = Database()

@@ -98,6 +98,11 @@ class DbSessionInterface(SessionInterface):
             db.session.execute(
                 delete(ServerSession).where(ServerSession.id == ids.token_digest(session.token))
             )
+        if row is None and session.token and not session.rotate:
+            # The row was deleted while this request ran (signed out elsewhere, password
+            # changed): the session is over and must not be brought back by this write.
+            response.delete_cookie(COOKIE_NAME, path="/", secure=secure, httponly=True)
+            return
         if row is None:
             session.token = ids.new_token()
             row = ServerSession(id=ids.token_digest(session.token), created_at=now)

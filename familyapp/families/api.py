@@ -9,8 +9,8 @@ from flask_login import current_user
 
 from familyapp.core.api import API_PREFIX, api_route, dump, parse
 from familyapp.core.authz import Perm, authorize_family
+from familyapp.core.urls import external_url
 from familyapp.families import schemas, service
-from familyapp.families.views import invitation_link_base
 
 bp = Blueprint("families_api", __name__, url_prefix=API_PREFIX)
 
@@ -191,7 +191,7 @@ def create_invitation(family_id: str) -> Any:
     """Make an invitation link (its url is returned once)."""
     data = parse(schemas.InvitationCreateSchema())
     made = service.create_invitation(
-        current_user, service.get_family(family_id), data, invitation_link_base()
+        current_user, service.get_family(family_id), data, external_url("/invite/")
     )
     return dump(schemas.InvitationSchema(), made, 201)
 

@@ -41,9 +41,14 @@ def family_of_child(child_id: uuid.UUID) -> uuid.UUID | None:
     return db.session.scalar(select(Child.family_id).where(Child.id == child_id))
 
 
+def family_exists(family_id: uuid.UUID) -> bool:
+    """True when a family with this id exists."""
+    return db.session.get(Family, family_id) is not None
+
+
 def install_policy() -> None:
-    """Tell the core policy where memberships and children live."""
-    authz.configure(load_grants, family_of_child)
+    """Tell the core policy where memberships, children and families live."""
+    authz.configure(load_grants, family_of_child, family_exists)
 
 
 @dataclass(frozen=True)
@@ -338,7 +343,9 @@ def accept_invitation(user: User, token: str) -> Membership:
         )
     )
     now = clock.utcnow()
-    if existing is not None:
+    if existing is not None and existing.role == Role.GUARDIAN.value:
+        membership = existing  # an invitation never demotes a guardian
+    elif existing is not None:
         existing.role = row.role
         existing.expires_at = row.access_expires_at
         membership = existing
@@ -382,9 +389,11 @@ def remove_membership(user: User, family: Family, membership_id: uuid.UUID | str
                 Membership.family_id == family.id,
                 Membership.role == Role.GUARDIAN.value,
                 Membership.child_id.is_(None),
+                Membership.id != row.id,
+                (Membership.expires_at.is_(None)) | (Membership.expires_at > clock.utcnow()),
             )
         )
-        if (guardians or 0) <= 1:
+        if (guardians or 0) < 1:
             raise ServiceError(
                 _("A family needs at least one guardian. Invite another guardian first."),
                 status=409,

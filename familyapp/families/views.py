@@ -11,6 +11,7 @@ from flask_login import current_user
 from familyapp.core.authz import Perm, Role, authorize_family, requires
 from familyapp.core.errors import ServiceError
 from familyapp.core.forms import load_form
+from familyapp.core.urls import external_url
 from familyapp.families import schemas, service
 
 bp = Blueprint("families", __name__)
@@ -18,7 +19,7 @@ bp = Blueprint("families", __name__)
 
 def invitation_link_base() -> str:
     """Where invitation links point: this server's /invite/ page."""
-    return request.host_url.rstrip("/") + "/invite/"
+    return external_url("/invite/")
 
 
 @bp.route("/family")
@@ -37,7 +38,8 @@ def family(family_id: str) -> Any:
     """A family: its children, members and (for guardians) invitations."""
     grant = authorize_family(Perm.FAMILY_READ, family_id)
     fam = service.get_family(family_id)
-    is_guardian = grant.role is Role.GUARDIAN
+    # A guardian of one child only does not manage the family's invitations (policy, FAMILY_MANAGE).
+    is_guardian = grant.role is Role.GUARDIAN and grant.child_id is None
     return render_template(
         "families/family.html",
         family=fam,

@@ -270,3 +270,29 @@ def test_non_json_body_is_a_clear_422(app, client):
     )
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
+
+
+def test_ended_session_is_not_resurrected_by_a_request_in_flight(app, client):
+    user(app, "p@example.org")
+    phone, laptop = Api(client), Api(app.test_client())
+    phone.login("p@example.org")
+    laptop.login("p@example.org")
+    laptop_digest = next(
+        row["id"] for row in phone.get("/api/v1/account/sessions").get_json() if not row["current"]
+    )
+    phone.delete(f"/api/v1/account/sessions/{laptop_digest}")
+    # The laptop writes to its (ended) session: it must stay ended.
+    response = laptop.client.post("/language", data={"lang": "es", "csrf_token": laptop.csrf})
+    assert response.status_code in {302, 400}
+    assert laptop.get("/api/v1/account").status_code == 401
+    assert len(phone.get("/api/v1/account/sessions").get_json()) == 1
+
+
+@pytest.mark.parametrize("settings_overrides", [{"base_url": "https://care.example.org"}])
+def test_reset_link_uses_base_url_not_the_host_header(app, client, settings_overrides):
+    user(app, "p@example.org")
+    client.post(
+        "/api/v1/password/forgot", json={"email": "p@example.org"}, headers={"Host": "evil.example"}
+    )
+    assert "https://care.example.org/password/reset/" in mail.OUTBOX[-1].body
+    assert "evil.example" not in mail.OUTBOX[-1].body

@@ -248,3 +248,30 @@ def test_invitation_role_is_validated(app):
     api = signed_in(app, "g@example.org")
     response = api.post(f"/api/v1/families/{family.id}/invitations", {"role": "owner"})
     assert response.status_code == 422 and "role" in response.get_json()["errors"]
+
+
+def test_unknown_family_id_is_404_not_500(app):
+    family_with_child(app, "g@example.org")
+    api = signed_in(app, "g@example.org")
+    assert api.get(f"/api/v1/families/{uuid.uuid4()}").status_code == 404
+    assert api.get("/api/v1/families/not-a-uuid").status_code == 404
+    assert api.client.get(f"/families/{uuid.uuid4()}").status_code == 404
+
+
+def test_an_invitation_never_demotes_a_guardian(app):
+    _, family, child = family_with_child(app, "g@example.org")
+    api = signed_in(app, "g@example.org")
+    link = api.post(f"/api/v1/families/{family.id}/invitations", {"role": "viewer"}).get_json()
+    api.post("/api/v1/invitations/accept", {"token": link["url"].rsplit("/", 1)[1]})
+    assert api.get("/api/v1/families").get_json()[0]["role"] == "guardian"
+    assert api.patch(f"/api/v1/children/{child.id}", {"pronouns": "they"}).status_code == 200
+
+
+def test_expired_second_guardian_does_not_count_as_a_guardian(app):
+    _, family, _ = family_with_child(app, "g@example.org")
+    add_member(app, family, "temp@example.org", "guardian", access_until=clock.utcnow().date())
+    clock.travel(2 * 86400)
+    api = signed_in(app, "g@example.org")
+    members = api.get(f"/api/v1/families/{family.id}/members").get_json()
+    mine = next(m for m in members if m["email"] == "g@example.org")
+    assert api.delete(f"/api/v1/families/{family.id}/members/{mine['id']}").status_code == 409
