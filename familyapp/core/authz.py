@@ -2,7 +2,7 @@
 
 Routes declare the permission they need with @requires(...); a test walks app.url_map to
 prove that no route is left undeclared. Scope checks (which family, which child, until when)
-are answered here from the memberships that the accounts feature loads for us, so the rule
+are answered here from the memberships that the families feature loads for us, so the rule
 lives in one place and every feature asks the same question.
 """
 
@@ -110,7 +110,7 @@ _family_locator: FamilyLocator | None = None
 def configure(
     grant_loader: GrantLoader, child_locator: ChildLocator, family_locator: FamilyLocator
 ) -> None:
-    """Let the families feature tell the policy where memberships, children and families live."""
+    """Let the families feature tell the policy where memberships, children, families live."""
     global _grant_loader, _child_locator, _family_locator
     _grant_loader = grant_loader
     _child_locator = child_locator
