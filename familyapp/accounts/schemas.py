@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates
 
 from familyapp.accounts.passwords import MAX_LENGTH
+from familyapp.core.forms import EmailField
 from familyapp.core.i18n import is_timezone
 from familyapp.settings import SUPPORTED_LOCALES
 
@@ -35,7 +36,7 @@ class _Base(Schema):
 class RegisterSchema(_Base):
     """A new account."""
 
-    email = fields.Email(
+    email = EmailField(
         **_required(validate=validate.Length(max=254)),
     )
     password = fields.String(**_required(validate=validate.Length(max=MAX_LENGTH)), load_only=True)
@@ -54,7 +55,7 @@ class UserSchema(Schema):
     """A user as the API shows them to themselves."""
 
     id = fields.UUID(dump_only=True)
-    email = fields.Email(dump_only=True)
+    email = EmailField(dump_only=True)
     name = fields.String(dump_only=True)
     locale = fields.String(dump_only=True)
     time_zone = fields.String(dump_only=True)
@@ -78,7 +79,7 @@ class ProfileSchema(_Base):
     @validates("time_zone")
     def _zone(self, value: str, **_: Any) -> None:
         if not is_timezone(value):
-            raise ValidationError(_l("Choose a time zone from the list."))
+            raise ValidationError(_l("Enter a time zone such as America/Chicago."))
 
 
 class PasswordChangeSchema(_Base):

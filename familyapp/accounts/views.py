@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from familyapp.accounts import schemas, service
@@ -194,7 +195,11 @@ def change_password() -> Any:
                 errors = error.errors or {"_": [error.message]}
             else:
                 flash(
-                    _("Password changed. Signed out of %(n)d other sessions.", n=ended),
+                    ngettext(
+                        "Password changed. Signed out of %(num)d other session.",
+                        "Password changed. Signed out of %(num)d other sessions.",
+                        ended,
+                    ),
                     "success",
                 )
                 return redirect(url_for("accounts.account"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
 
@@ -43,3 +43,12 @@ def safe_next(target: str | None, default: str) -> str:
     if "\\" in target:
         return default
     return target
+
+
+class EmailField(fields.String):
+    """An email address; its error is translated (marshmallow's Email field insists on str)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {})["format"] = "email"
+        super().__init__(**kwargs)
+        self.validators.insert(0, validate.Email())

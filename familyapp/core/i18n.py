@@ -8,12 +8,57 @@ from zoneinfo import ZoneInfo, available_timezones
 from babel import Locale
 from flask import Flask, request, session
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from marshmallow import Schema, fields, validate
 
 from familyapp.core.paths import resource_dir
 from familyapp.settings import DEFAULT_LOCALE, RTL_LOCALES, SUPPORTED_LOCALES
 
 babel = Babel()
+
+
+def translate_validation_messages() -> None:
+    """Give marshmallow's built-in messages in the reader's language (lazy, resolved per request).
+
+    Every schema validates forms and JSON alike, so a bad date typed on a phone must be
+    explained in Spanish to a Spanish reader, not in marshmallow's English.
+    """
+    fields.Field.default_error_messages.update(
+        required=_l("This field is required."),
+        null=_l("This field is required."),
+        validator_failed=_l("This value is not valid."),
+    )
+    fields.String.default_error_messages.update(
+        invalid=_l("Enter text."), invalid_utf8=_l("Enter text.")
+    )
+    fields.Date.default_error_messages.update(
+        invalid=_l("Enter a date like 2019-03-14."), format=_l("Enter a date like 2019-03-14.")
+    )
+    fields.DateTime.default_error_messages.update(
+        invalid=_l("Enter a date and time."),
+        invalid_awareness=_l("Enter a date and time."),
+        format=_l("Enter a date and time."),
+    )
+    fields.Number.default_error_messages.update(
+        invalid=_l("Enter a number."), too_large=_l("This number is too large.")
+    )
+    fields.Integer.default_error_messages["invalid"] = _l("Enter a whole number.")
+    fields.Boolean.default_error_messages["invalid"] = _l("Choose yes or no.")
+    fields.UUID.default_error_messages["invalid_uuid"] = _l("Choose one of the options.")
+    validate.Email.default_message = _l("Enter an email address like name@example.org.")
+    validate.Length.message_min = _l("Use at least {min} characters.")
+    validate.Length.message_max = _l("Use at most {max} characters.")
+    validate.Length.message_all = _l("Use between {min} and {max} characters.")
+    validate.Length.message_equal = _l("Use exactly {equal} characters.")
+    validate.OneOf.default_message = _l("Choose one of the options.")
+    Schema._default_error_messages = {
+        "type": _l("The data sent has the wrong shape."),
+        "unknown": _l("This field is not expected."),
+    }
+
+
+translate_validation_messages()
 
 
 def normalize_locale(value: str | None) -> str | None:

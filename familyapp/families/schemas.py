@@ -10,6 +10,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from familyapp.core import clock
 from familyapp.core.authz import Role
+from familyapp.core.forms import EmailField
 from familyapp.core.i18n import is_timezone
 
 ROLES = [role.value for role in Role]
@@ -58,7 +59,7 @@ class FamilySchema(_Input):
     @validates("time_zone")
     def _zone(self, value: str, **_: Any) -> None:
         if not is_timezone(value):
-            raise ValidationError(_l("Choose a time zone from the list."))
+            raise ValidationError(_l("Enter a time zone such as America/Chicago."))
 
 
 class MemberSchema(Schema):
@@ -80,8 +81,11 @@ class InvitationCreateSchema(_Input):
     role = fields.String(required=True, validate=validate.OneOf(ROLES), error_messages=_REQUIRED)
     child_id = fields.UUID(allow_none=True, load_default=None)
     label = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=120))
-    email = fields.Email(allow_none=True, load_default=None)
-    link_days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=30))
+    email = EmailField(allow_none=True, load_default=None)
+    link_days = fields.Integer(
+        load_default=7,
+        validate=validate.Range(min=1, max=30, error=_l("Choose a number from 1 to 30.")),
+    )
     access_until = fields.Date(allow_none=True, load_default=None)
 
     @validates("access_until")

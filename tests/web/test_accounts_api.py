@@ -296,3 +296,16 @@ def test_reset_link_uses_base_url_not_the_host_header(app, client, settings_over
     )
     assert "https://care.example.org/password/reset/" in mail.OUTBOX[-1].body
     assert "evil.example" not in mail.OUTBOX[-1].body
+
+
+def test_validation_errors_speak_the_readers_language(client):
+    body = {"email": "nope", "password": "x" * 200, "name": ""}
+    english = client.post("/api/v1/accounts", json=body).get_json()["errors"]
+    spanish = client.post(
+        "/api/v1/accounts", json=body, headers={"Accept-Language": "es"}
+    ).get_json()["errors"]
+    assert english["email"] == ["Enter an email address like name@example.org."]
+    assert english["password"] == ["Use at most 128 characters."]
+    assert spanish["email"] == ["Escriba un correo electrónico como nombre@example.org."]
+    assert spanish["password"] == ["Use como máximo 128 caracteres."]
+    assert spanish["name"] != english["name"]
