@@ -1,0 +1,152 @@
+"""Browser fixtures: the app served on a real port, and Debian chromium driven by Playwright.
+
+The browser is the system's chromium (no downloads); each test gets a fresh phone-sized
+context, and any page that logs a JavaScript error or a CSP violation fails the test.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    sync_playwright,
+)
+from werkzeug.serving import make_server
+
+from familyapp.core.db import db
+from familyapp.demo import DEMO_PASSWORD, GUARDIAN, create_demo
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+    "locale": "en-US",
+}
+TIMEOUT_MS = 10_000
+
+
+@dataclass
+class LiveServer:
+    """The app on a real port, and the demo child's and family's ids."""
+
+    url: str
+    child_id: str
+    family_id: str
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    """Serve the test app on 127.0.0.1 and a free port, with the demo family in it."""
+    with app.test_request_context("/"):
+        child = create_demo()
+        child_id, family_id = str(child.id), str(child.family_id)
+        db.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", child_id, family_id)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    """The Playwright driver, once per run."""
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    """Debian's chromium, headless, launched once per run."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    instance = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield instance
+    instance.close()
+
+
+@dataclass
+class PageProblems:
+    """JavaScript errors and CSP violations seen on any page of a test's context."""
+
+    messages: list[str] = field(default_factory=list)
+
+    def watch(self, page: Page) -> None:
+        """Record console errors and uncaught exceptions of one page."""
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.messages.append(f"pageerror: {error}"))
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        text = message.text
+        if message.type == "error" or "Content Security Policy" in text:
+            self.messages.append(f"console.{message.type}: {text} ({message.location})")
+
+
+@pytest.fixture
+def page_problems() -> PageProblems:
+    """What the pages of this test logged as errors."""
+    return PageProblems()
+
+
+def _fail_on_problems(problems: PageProblems) -> None:
+    if problems.messages:
+        pytest.fail("The page logged errors:\n  " + "\n  ".join(problems.messages), pytrace=False)
+
+
+@pytest.fixture
+def context(browser: Browser, page_problems: PageProblems) -> Iterator[BrowserContext]:
+    """A fresh phone-sized browser context (own cookies, caches, service workers)."""
+    ctx = browser.new_context(**PHONE)  # type: ignore[arg-type]
+    ctx.set_default_timeout(TIMEOUT_MS)
+    ctx.on("page", page_problems.watch)
+    yield ctx
+    ctx.close()
+    _fail_on_problems(page_problems)
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    """A page in the test's context; its errors are recorded."""
+    return context.new_page()
+
+
+def _sign_in(page: Page, base_url: str, email: str = GUARDIAN) -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    assert page.url == f"{base_url}/", f"sign-in landed on {page.url}"
+
+
+@pytest.fixture
+def sign_in() -> Callable[..., None]:
+    """sign_in(page, base_url, email=GUARDIAN): sign in through the login form."""
+    return _sign_in

@@ -1,0 +1,97 @@
+"""axe-core on every page of the shell, on a phone: no serious or critical violations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.browser.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING = {"serious", "critical"}
+# WCAG 2.x A and AA (the design's target is WCAG 2.2 AA) plus axe's best practices.
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+
+
+@lru_cache(maxsize=1)
+def _axe_source() -> str:
+    if not AXE.exists():
+        pytest.skip(f"axe-core is not installed ({AXE}); run npm install")
+    return AXE.read_text("utf-8")
+
+
+def _scan(page: Page) -> list[str]:
+    """Run axe on the current page; return its serious and critical violations, readably."""
+    # Injected by evaluate (a DevTools call), not a <script> tag: the strict CSP forbids inline
+    # script, and loosening it for the test would hide CSP mistakes.
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(_axe_source())
+    results: dict[str, Any] = page.evaluate("(options) => axe.run(document, options)", AXE_OPTIONS)
+    found = []
+    for violation in results["violations"]:
+        if violation["impact"] not in BLOCKING:
+            continue
+        lines = [
+            f"{page.url} [{violation['impact']}] {violation['id']}: {violation['help']}"
+            f" ({violation['helpUrl']})"
+        ]
+        for node in violation["nodes"][:5]:
+            summary = " ".join(node["failureSummary"].split())
+            lines.append(f"    {node['html'][:120]}\n      {summary}")
+        if len(violation["nodes"]) > 5:
+            lines.append(f"    ... and {len(violation['nodes']) - 5} more")
+        found.append("\n".join(lines))
+    return found
+
+
+def _assert_clean(problems: list[str]) -> None:
+    assert not problems, "axe found serious/critical violations:\n  " + "\n  ".join(problems)
+
+
+def test_public_pages_have_no_serious_violations(page: Page, live_server: LiveServer) -> None:
+    problems: list[str] = []
+    for path in ("/login", "/register", "/password/forgot", "/offline"):
+        response = page.goto(f"{live_server.url}{path}")
+        assert response is not None and response.ok, path
+        problems += _scan(page)
+    _assert_clean(problems)
+
+
+def test_signed_in_pages_have_no_serious_violations(
+    page: Page, live_server: LiveServer, sign_in: Callable[..., None]
+) -> None:
+    sign_in(page, live_server.url)
+    problems = _scan(page)  # home
+
+    page.goto(f"{live_server.url}/family")
+    assert "/families/" in page.url, page.url
+    family_url = page.url.split("?")[0]
+    problems += _scan(page)
+
+    page.get_by_role("link", name="Maya Rivera").first.click()
+    page.wait_for_url(f"{live_server.url}/children/{live_server.child_id}")
+    problems += _scan(page)
+
+    for url in (
+        f"{live_server.url}/account",
+        f"{live_server.url}/children/new",
+        f"{family_url}/invitations/new",
+        f"{live_server.url}/offline",
+    ):
+        response = page.goto(url)
+        assert response is not None and response.ok, url
+        problems += _scan(page)
+    _assert_clean(problems)
