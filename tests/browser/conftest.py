@@ -6,6 +6,7 @@ context, and any page that logs a JavaScript error or a CSP violation fails the 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -92,6 +93,13 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     instance.close()
 
 
+SETTLE_SERVICE_WORKER = """() => Promise.race([
+  "serviceWorker" in navigator && navigator.serviceWorker.getRegistration()
+    .then((registration) => registration ? navigator.serviceWorker.ready : null),
+  new Promise((resolve) => setTimeout(resolve, 5000)),
+])"""
+
+
 @dataclass
 class PageProblems:
     """JavaScript errors and CSP violations seen on any page of a test's context."""
@@ -127,8 +135,16 @@ def context(browser: Browser, page_problems: PageProblems) -> Iterator[BrowserCo
     ctx.set_default_timeout(TIMEOUT_MS)
     ctx.on("page", page_problems.watch)
     yield ctx
+    # Let a service worker registration still in flight settle, then judge what the pages
+    # logged while the test ran: closing a page mid-fetch makes Chromium log a fetch error
+    # that says nothing about the app.
+    for open_page in ctx.pages:
+        # A page that navigated away or crashed has nothing to settle.
+        with contextlib.suppress(Exception):
+            open_page.evaluate(SETTLE_SERVICE_WORKER)
+    seen = PageProblems(list(page_problems.messages))
     ctx.close()
-    _fail_on_problems(page_problems)
+    _fail_on_problems(seen)
 
 
 @pytest.fixture

@@ -24,6 +24,10 @@
           if (worker.state === "installed" && navigator.serviceWorker.controller) offerUpdate(worker);
         });
       });
+    }).catch(function (error) {
+      // No service worker (private mode, first load with no network): the app still works,
+      // only without its offline shell.
+      console.warn("service worker not registered", error);
     });
     var reloaded = false;
     navigator.serviceWorker.addEventListener("controllerchange", function () {
