@@ -32,6 +32,24 @@ def my_family() -> Any:
     return redirect(url_for("families.family", family_id=families[0].family.id))
 
 
+@bp.route("/families/new", methods=["GET", "POST"])
+@requires(Perm.AUTHENTICATED)
+def new_family() -> Any:
+    """Create another household, with the user as its guardian."""
+    errors: dict[str, Any] = {}
+    form: dict[str, Any] = {"time_zone": current_user.time_zone}
+    if request.method == "POST":
+        form = request.form.to_dict()
+        data, errors = load_form(schemas.FamilySchema(), request.form)
+        if data is not None:
+            fam = service.create_family(current_user, data["name"], data["time_zone"])
+            flash(_("Saved."), "success")
+            return redirect(url_for("families.family", family_id=fam.id))
+    return render_template("families/family_new.html", errors=errors, form=form), (
+        422 if errors else 200
+    )
+
+
 @bp.route("/families/<family_id>")
 @requires(Perm.FAMILY_READ)
 def family(family_id: str) -> Any:

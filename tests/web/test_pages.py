@@ -262,3 +262,20 @@ def test_sessions_page_lists_and_ends_other_device(app, client):
     token = csrf_from(client, "/account/sessions")
     client.post(f"/account/sessions/{ids[0]}/end", data={"csrf_token": token})
     assert other.get("/account").status_code == 302
+
+
+def test_guardian_adds_a_second_household_through_the_form(app, client):
+    family_with_child(app, "g@example.org")
+    form_login(client, "g@example.org")
+    token = csrf_from(client, "/families/new")
+    bad = client.post(
+        "/families/new", data={"name": "", "time_zone": "Nowhere/X", "csrf_token": token}
+    )
+    assert bad.status_code == 422
+    made = client.post(
+        "/families/new",
+        data={"name": "Grandma's house", "time_zone": "America/Denver", "csrf_token": token},
+    )
+    assert made.status_code == 302
+    assert "Grandma&#39;s house" in client.get(made.headers["Location"]).get_data(as_text=True)
+    assert len(client.get("/api/v1/families").get_json()) == 2
