@@ -29,7 +29,7 @@ AXE_OPTIONS = {
 @lru_cache(maxsize=1)
 def _axe_source() -> str:
     if not AXE.exists():
-        pytest.skip(f"axe-core is not installed ({AXE}); run npm install")
+        pytest.fail(f"axe-core is not installed ({AXE}): scripts/test.sh runs npm ci")
     return AXE.read_text("utf-8")
 
 
