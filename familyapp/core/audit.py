@@ -12,28 +12,9 @@ from familyapp.core.db import db
 from familyapp.core.models import AuditEvent
 
 
-def record(
-    action: str,
-    *,
-    actor_id: uuid.UUID | None,
-    family_id: uuid.UUID | None = None,
-    child_id: uuid.UUID | None = None,
-    outcome: str = "ok",
-    target: str | None = None,
-    ip: str | None = None,
-    detail: dict[str, Any] | None = None,
-) -> AuditEvent:
+def record(action: str, **kwargs: Any) -> AuditEvent:
     """Add an audit row to the current session (committed with the caller's transaction)."""
-    event = _event(
-        action,
-        actor_id=actor_id,
-        family_id=family_id,
-        child_id=child_id,
-        outcome=outcome,
-        target=target,
-        ip=ip,
-        detail=detail,
-    )
+    event = _event(action, **kwargs)
     db.session.add(event)
     return event
 
