@@ -124,7 +124,7 @@ def run_command(host: str, port: int, demo: bool, threads: int) -> None:
 
 # Catalog upkeep (design.md, Languages): the same options as the pybabel commands in the docs,
 # run from the checkout that holds babel.cfg, templates and the familyapp package.
-_EXTRACT_OPTIONS = (
+EXTRACT_OPTIONS = (
     "-k",
     "_l",
     "-k",
@@ -174,7 +174,7 @@ def translations_extract() -> None:
     if not config.is_file():
         raise click.ClickException(f"{config} not found: extract from a source checkout")
     template = folder / "messages.pot"
-    _pybabel("-q", "extract", "-F", str(config), *_EXTRACT_OPTIONS, "-o", str(template), str(root))
+    _pybabel("-q", "extract", "-F", str(config), *EXTRACT_OPTIONS, "-o", str(template), str(root))
     _pybabel("update", "-i", str(template), "-d", str(folder), "--no-fuzzy-matching")
     _compile_catalogs(folder)
     click.echo(f"catalogs in {folder} extracted, updated and compiled")

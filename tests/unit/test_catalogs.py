@@ -14,27 +14,16 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from familyapp import cli
+
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "translations"
 POT = TRANSLATIONS / "messages.pot"
 LOCALES = ("en", "es")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
-# The same options as the documented `pybabel extract` (and `familyapp translations extract`).
-EXTRACT_OPTIONS = [
-    "-F",
-    "babel.cfg",
-    "-k",
-    "_l",
-    "-k",
-    "lazy_gettext",
-    "--no-location",
-    "--sort-output",
-    "--project",
-    "Familyapp",
-    "--copyright-holder",
-    "Familyapp contributors",
-]
+# The same options as `familyapp translations extract`, so the check and the command agree.
+EXTRACT_OPTIONS = ["-F", "babel.cfg", *cli.EXTRACT_OPTIONS]
 REFRESH_HINT = (
     "Run: .venv/bin/pybabel -q extract "
     + " ".join(EXTRACT_OPTIONS)
