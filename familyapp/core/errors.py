@@ -104,7 +104,7 @@ def register_error_handlers(app: Flask) -> None:
                     status,
                 )
             )
-        if error.code == 405 and isinstance(error, HTTPException):
+        if error.code == 405:
             valid = getattr(error, "valid_methods", None)
             if valid:
                 response.headers["Allow"] = ", ".join(valid)
