@@ -27,6 +27,8 @@ def _blueprints() -> list[Any]:
     from familyapp.accounts import views as accounts_views
     from familyapp.families import api as families_api
     from familyapp.families import views as families_views
+    from familyapp.plan import api as plan_api
+    from familyapp.plan import views as plan_views
     from familyapp.pwa import views as pwa_views
     from familyapp.system import views as system_views
 
@@ -37,6 +39,8 @@ def _blueprints() -> list[Any]:
         accounts_api.bp,
         families_views.bp,
         families_api.bp,
+        plan_views.bp,
+        plan_api.bp,
     ]
 
 
@@ -44,7 +48,8 @@ def import_models() -> None:
     """Import every feature's models so the metadata knows all tables (Alembic, tests)."""
     import familyapp.accounts.models
     import familyapp.core.models
-    import familyapp.families.models  # noqa: F401
+    import familyapp.families.models
+    import familyapp.plan.models  # noqa: F401
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -85,4 +85,22 @@ def create_demo() -> Child:
     audit.record("family.created", actor_id=parent.id, family_id=family.id)
     audit.record("child.created", actor_id=parent.id, family_id=family.id, child_id=maya.id)
     db.session.commit()
+    _demo_plan(maya, parent, coordinator)
     return maya
+
+
+def _demo_plan(maya: Child, parent: User, coordinator: User) -> None:
+    # Two versions (the family starts it, the coordinator completes it) and a review, so the
+    # history, the diff and the "last reviewed" line all have something to show.
+    from familyapp.plan import demo_data
+    from familyapp.plan import service as plan
+    from familyapp.plan.schemas import PlanDocumentSchema
+
+    first = plan.save_plan(parent, maya, PlanDocumentSchema().load(demo_data.FIRST_VERSION), 0)
+    full = PlanDocumentSchema().load(demo_data.FULL_VERSION)
+    # Keep the ids of the items both versions share, so the diff shows additions only.
+    for section in ("allergies", "medications", "equipment"):
+        for item, saved in zip(full[section], first.document[section], strict=False):
+            item["id"] = saved["id"]
+    plan.save_plan(coordinator, maya, full, first.version)
+    plan.review(coordinator, maya)

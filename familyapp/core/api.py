@@ -127,7 +127,7 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             "errors": {"type": "object"},
         },
     }
-    spec.components.schema("Problem", problem_schema)
+    spec.components.schema("ProblemDetails", problem_schema)
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
         path = _openapi_path(op.rule)
@@ -146,7 +146,7 @@ def build_openapi(app: Flask) -> dict[str, Any]:
                         "description": "error",
                         "content": {
                             "application/problem+json": {
-                                "schema": {"$ref": "#/components/schemas/Problem"}
+                                "schema": {"$ref": "#/components/schemas/ProblemDetails"}
                             }
                         },
                     }

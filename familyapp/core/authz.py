@@ -240,10 +240,12 @@ def requires(perm: Perm) -> Callable[[F], F]:
                     from familyapp.core.errors import unauthenticated
 
                     return unauthenticated()
+                # The grant that allowed the request is kept for the view (to show or hide
+                # edit buttons without asking the policy, and auditing, twice).
                 if "child_id" in kwargs:
-                    authorize_child(perm, kwargs["child_id"])
+                    g.grant = authorize_child(perm, kwargs["child_id"])
                 elif "family_id" in kwargs:
-                    authorize_family(perm, kwargs["family_id"])
+                    g.grant = authorize_family(perm, kwargs["family_id"])
             return view(*args, **kwargs)
 
         wrapper.required_permission = perm  # type: ignore[attr-defined]

@@ -28,6 +28,27 @@ class ServiceError(Exception):
         self.errors = errors or {}
 
 
+def _as_lists(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(key): _as_lists(value) for key, value in node.items()}
+    if isinstance(node, list | tuple):
+        if all(not isinstance(item, dict | list | tuple) for item in node):
+            return [str(item) for item in node]
+        return [_as_lists(item) for item in node]
+    return [str(node)]  # a lone (often lazily translated) message
+
+
+def field_errors(error: ValidationError) -> dict[str, Any]:
+    """Marshmallow's messages as {field: [text, ...]} all the way down, in the reader's language.
+
+    Marshmallow wraps only plain str messages in a list; translated (lazy) ones arrive bare,
+    so clients could not rely on the shape without this.
+    """
+    messages = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
+    result: dict[str, Any] = _as_lists(messages)
+    return result
+
+
 def wants_json() -> bool:
     """True for API calls, which get problem+json rather than HTML."""
     return request.path.startswith("/api/")
@@ -78,8 +99,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ValidationError)
     def _validation(error: ValidationError) -> Any:
         db.session.rollback()
-        messages = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
-        return problem(422, _title(422), _("Please correct the fields shown."), errors=messages)
+        return problem(
+            422, _title(422), _("Please correct the fields shown."), errors=field_errors(error)
+        )
 
     @app.errorhandler(ServiceError)
     def _service(error: ServiceError) -> Any:

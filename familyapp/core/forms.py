@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
+from familyapp.core.errors import field_errors
+
 
 def form_values(form: MultiDict[str, str]) -> dict[str, Any]:
     """Flatten form data; the last value wins, so a hidden '0' before a checkbox means 'off'.
@@ -29,8 +31,7 @@ def load_form(
     try:
         return schema.load(values, partial=partial), {}
     except ValidationError as error:
-        messages = error.messages if isinstance(error.messages, dict) else {"_": error.messages}
-        return None, messages
+        return None, field_errors(error)
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -43,6 +45,7 @@ def translate_validation_messages() -> None:
     fields.Number.default_error_messages.update(
         invalid=_l("Enter a number."), too_large=_l("This number is too large.")
     )
+    fields.Decimal.default_error_messages["special"] = _l("Enter a number.")
     fields.Integer.default_error_messages["invalid"] = _l("Enter a whole number.")
     fields.Boolean.default_error_messages["invalid"] = _l("Choose yes or no.")
     fields.UUID.default_error_messages["invalid_uuid"] = _l("Choose one of the options.")
@@ -71,6 +74,8 @@ def normalize_locale(value: str | None) -> str | None:
 
 def select_locale() -> str:
     """Locale precedence: user setting, then ?lang, then the session, then Accept-Language."""
+    if not has_request_context():
+        return DEFAULT_LOCALE  # CLI commands (demo, workers) speak the default language
     if current_user and current_user.is_authenticated:
         chosen = normalize_locale(getattr(current_user, "locale", None))
         if chosen:
@@ -86,6 +91,8 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     """The user's IANA time zone, else UTC."""
+    if not has_request_context():
+        return "UTC"
     if current_user and current_user.is_authenticated:
         return getattr(current_user, "time_zone", None) or "UTC"
     return "UTC"
@@ -135,7 +142,28 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["date"] = _date
     app.jinja_env.filters["datetime"] = _datetime
-    app.jinja_env.filters["number"] = format_decimal
+
+    def _number(value: Any) -> str:
+        # Doses are stored as decimal strings ("2.5"), so they keep their exact digits.
+        if value is None or value == "":
+            return ""
+        try:
+            return str(format_decimal(Decimal(str(value))))
+        except InvalidOperation:
+            return str(value)
+
+    def _isodate(value: Any) -> date | None:
+        if not value:
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            return None
+
+    app.jinja_env.filters["number"] = _number
+    app.jinja_env.filters["isodate"] = _isodate
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["language_name"] = language_name
     app.jinja_env.globals["text_direction"] = text_direction

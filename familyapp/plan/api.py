@@ -1,0 +1,132 @@
+"""JSON routes of the plan under /api/v1: read with ETag, write with If-Match, history, exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import ValidationError
+
+from familyapp.core.api import API_PREFIX, api_route, dump
+from familyapp.core.authz import Perm
+from familyapp.core.errors import problem
+from familyapp.families import service as families
+from familyapp.plan import fhir, schemas, service
+
+bp = Blueprint("plan_api", __name__, url_prefix=API_PREFIX)
+
+
+def _plan_response(view: service.PlanView, status: int = 200) -> Any:
+    response = dump(schemas.PlanSchema(), view, status)
+    response.headers["ETag"] = service.etag(view.version)
+    return response
+
+
+@api_route(
+    bp,
+    "/children/<child_id>/plan",
+    methods=["GET"],
+    permission=Perm.PLAN_READ,
+    response=schemas.PlanSchema,
+)
+def get_plan(child_id: str) -> Any:
+    """The child's plan of care; the ETag names its version."""
+    view = service.get_plan(families.get_child(child_id))
+    if request.if_none_match and service.etag(view.version).strip('"') in request.if_none_match:
+        response = jsonify()
+        response.status_code = 304
+        response.headers["ETag"] = service.etag(view.version)
+        return response
+    return _plan_response(view)
+
+
+def _document_from_body() -> dict[str, Any]:
+    payload = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(payload, dict):
+        raise ValidationError({"_": [_("The body must be a JSON object.")]})
+    # An exported plan ({"version": ..., "document": {...}}) imports as it is.
+    if isinstance(payload.get("document"), dict):
+        payload = payload["document"]
+    loaded: dict[str, Any] = schemas.PlanDocumentSchema().load(payload)
+    return loaded
+
+
+@api_route(
+    bp,
+    "/children/<child_id>/plan",
+    methods=["PUT"],
+    permission=Perm.PLAN_EDIT,
+    body=schemas.PlanDocumentSchema,
+    response=schemas.PlanSchema,
+)
+def put_plan(child_id: str) -> Any:
+    """Replace the plan; needs If-Match with the ETag it was read at (412 when stale)."""
+    child = families.get_child(child_id)
+    header = request.headers.get("If-Match")
+    if not header:
+        return problem(
+            428,
+            _("Precondition required"),
+            _("Send If-Match with the ETag of the plan you edited, so no change is lost."),
+        )
+    document = _document_from_body()
+    current = service.get_plan(child)
+    expected = current.version if header.strip() == "*" else service.version_from_etag(header)
+    if expected is None:
+        expected = -1
+    try:
+        view = service.save_plan(current_user, child, document, expected)
+    except service.StaleVersion as stale:
+        response = _plan_response(stale.current, 412)
+        return response
+    return _plan_response(view)
+
+
+@api_route(
+    bp,
+    "/children/<child_id>/plan/review",
+    methods=["POST"],
+    permission=Perm.PLAN_EDIT,
+    response=schemas.PlanSchema,
+)
+def post_review(child_id: str) -> Any:
+    """Mark the plan reviewed today by the signed-in user."""
+    return _plan_response(service.review(current_user, families.get_child(child_id)))
+
+
+@api_route(
+    bp,
+    "/children/<child_id>/plan/versions",
+    methods=["GET"],
+    permission=Perm.PLAN_READ,
+    response=schemas.VersionSummarySchema,
+    many=True,
+)
+def list_versions(child_id: str) -> Any:
+    """Every saved version, newest first."""
+    rows = service.versions(families.get_child(child_id))
+    return jsonify(schemas.VersionSummarySchema(many=True).dump(rows))
+
+
+@api_route(
+    bp,
+    "/children/<child_id>/plan/versions/<int:number>",
+    methods=["GET"],
+    permission=Perm.PLAN_READ,
+    response=schemas.VersionSchema,
+)
+def get_version(child_id: str, number: int) -> Any:
+    """One saved version with its whole document."""
+    return dump(schemas.VersionSchema(), service.get_version(families.get_child(child_id), number))
+
+
+@api_route(bp, "/children/<child_id>/plan.fhir.json", methods=["GET"], permission=Perm.PLAN_READ)
+def get_fhir(child_id: str) -> Any:
+    """The plan as a FHIR R4 Bundle (Patient, CarePlan, Condition, AllergyIntolerance, ...)."""
+    child = families.get_child(child_id)
+    bundle = fhir.plan_bundle(child, service.get_plan(child))
+    response = jsonify(bundle)
+    response.mimetype = "application/fhir+json"
+    return response

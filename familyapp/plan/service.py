@@ -1,0 +1,309 @@
+"""The verbs of the plan: read, save (with optimistic concurrency), edit one item, review,
+history and diffs. Every save keeps the whole previous document as a version.
+"""
+
+from __future__ import annotations
+
+import calendar
+import copy
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from familyapp.accounts.models import User
+from familyapp.core import audit, clock
+from familyapp.core.db import db
+from familyapp.core.errors import ServiceError
+from familyapp.families.models import Child
+from familyapp.plan import diff as plan_diff
+from familyapp.plan.models import CarePlan, CarePlanVersion
+from familyapp.plan.schemas import LIST_SECTIONS, PlanDocumentSchema
+
+DEFAULT_REVIEW_MONTHS = 6
+
+
+class StaleVersion(ServiceError):
+    """The plan changed since the writer read it: nothing was saved (HTTP 412)."""
+
+    status = 412
+
+    def __init__(self, current: PlanView) -> None:
+        super().__init__(
+            _("Someone else saved the plan while you were editing. Compare and try again.")
+        )
+        self.current = current
+
+
+@dataclass
+class PlanView:
+    """A plan as pages and the API show it (a child with no saved plan has version 0)."""
+
+    child_id: uuid.UUID
+    version: int
+    document: dict[str, Any]
+    updated_at: Any
+    updated_by: str | None
+    reviewed_at: Any
+    reviewed_by: str | None
+    review_due: date | None
+    review_overdue: bool
+
+
+def empty_document() -> dict[str, Any]:
+    """A plan with nothing in it yet, in its canonical stored form."""
+    return canonical(PlanDocumentSchema().load({}))
+
+
+def canonical(loaded: dict[str, Any]) -> dict[str, Any]:
+    """The stored (JSON) form of a validated document."""
+    result: dict[str, Any] = PlanDocumentSchema().dump(loaded)
+    return result
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's end (31 Aug + 6 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _plan_row(child_id: uuid.UUID) -> CarePlan | None:
+    return db.session.scalar(select(CarePlan).where(CarePlan.child_id == child_id))
+
+
+def _names(*user_ids: uuid.UUID | None) -> dict[uuid.UUID, str]:
+    wanted = {uid for uid in user_ids if uid is not None}
+    if not wanted:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(wanted))).all())
+
+
+def _view(child_id: uuid.UUID, row: CarePlan | None) -> PlanView:
+    if row is None:
+        return PlanView(child_id, 0, empty_document(), None, None, None, None, None, True)
+    names = _names(row.updated_by_id, row.reviewed_by_id)
+    due = None
+    if row.reviewed_at is not None:
+        due = add_months(row.reviewed_at.date(), row.review_cycle_months)
+    overdue = due is None or due <= clock.utcnow().date()
+    return PlanView(
+        child_id=child_id,
+        version=row.version,
+        document=row.document,
+        updated_at=row.updated_at if row.version else None,
+        updated_by=names.get(row.updated_by_id) if row.updated_by_id else None,
+        reviewed_at=row.reviewed_at,
+        reviewed_by=names.get(row.reviewed_by_id) if row.reviewed_by_id else None,
+        review_due=due,
+        review_overdue=overdue,
+    )
+
+
+def get_plan(child: Child) -> PlanView:
+    """The child's current plan (two queries whatever its size)."""
+    return _view(child.id, _plan_row(child.id))
+
+
+def etag(version: int) -> str:
+    """The ETag of a plan version."""
+    return f'"plan-{version}"'
+
+
+def version_from_etag(value: str | None) -> int | None:
+    """The version an If-Match header names; None when it names none we made."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    value = value.strip('"')
+    if not value.startswith("plan-"):
+        return None
+    try:
+        return int(value[len("plan-") :])
+    except ValueError:
+        return None
+
+
+def save_plan(
+    user: User,
+    child: Child,
+    document: dict[str, Any],
+    expected_version: int,
+    note: str | None = None,
+) -> PlanView:
+    """Replace the plan with a validated document, if nobody saved since `expected_version`."""
+    row = _plan_row(child.id)
+    current = row.version if row else 0
+    if expected_version != current:
+        raise StaleVersion(_view(child.id, row))
+    stored = canonical(document)
+    if row is not None and stored == row.document:
+        return _view(child.id, row)  # nothing changed: no empty version in the history
+    now = clock.utcnow()
+    if row is None:
+        row = CarePlan(child_id=child.id, version=0, document={}, created_at=now)
+        db.session.add(row)
+        db.session.flush()
+    row.version = current + 1
+    row.document = stored
+    row.updated_at = now
+    row.updated_by_id = user.id
+    db.session.add(
+        CarePlanVersion(
+            plan_id=row.id,
+            number=row.version,
+            document=stored,
+            created_at=now,
+            created_by_id=user.id,
+            note=note,
+        )
+    )
+    audit.record(
+        "plan.saved",
+        actor_id=user.id,
+        family_id=child.family_id,
+        child_id=child.id,
+        detail={"version": row.version},
+    )
+    db.session.commit()
+    return _view(child.id, row)
+
+
+def _loaded(view: PlanView) -> dict[str, Any]:
+    loaded: dict[str, Any] = PlanDocumentSchema().load(copy.deepcopy(view.document))
+    return loaded
+
+
+def save_item(
+    user: User,
+    child: Child,
+    section: str,
+    item: dict[str, Any],
+    expected_version: int,
+) -> PlanView:
+    """Add or replace one item of a list section (matched by its id)."""
+    if section not in LIST_SECTIONS:
+        raise ServiceError(_("Not found"), status=404)
+    view = get_plan(child)
+    if view.version != expected_version:
+        raise StaleVersion(view)
+    document = _loaded(view)
+    items = document[section]
+    for index, existing in enumerate(items):
+        if existing["id"] == item["id"]:
+            items[index] = item
+            break
+    else:
+        items.append(item)
+    return save_plan(user, child, document, expected_version)
+
+
+def delete_item(
+    user: User, child: Child, section: str, item_id: str, expected_version: int
+) -> PlanView:
+    """Remove one item of a list section."""
+    if section not in LIST_SECTIONS:
+        raise ServiceError(_("Not found"), status=404)
+    view = get_plan(child)
+    if view.version != expected_version:
+        raise StaleVersion(view)
+    document = _loaded(view)
+    kept = [item for item in document[section] if item["id"] != item_id]
+    if len(kept) == len(document[section]):
+        raise ServiceError(_("Not found"), status=404)
+    document[section] = kept
+    return save_plan(user, child, document, expected_version)
+
+
+def save_fields(
+    user: User, child: Child, section: str, values: dict[str, Any], expected_version: int
+) -> PlanView:
+    """Save a single-value section: the summary or the baseline."""
+    view = get_plan(child)
+    if view.version != expected_version:
+        raise StaleVersion(view)
+    document = _loaded(view)
+    if section == "summary":
+        document["summary"] = values.get("summary", "")
+    elif section == "baseline":
+        document["baseline"] = values
+    else:
+        raise ServiceError(_("Not found"), status=404)
+    return save_plan(user, child, document, expected_version)
+
+
+def find_item(view: PlanView, section: str, item_id: str) -> dict[str, Any] | None:
+    """One item of a list section of the current plan, by id."""
+    for item in view.document.get(section, []):
+        if item.get("id") == item_id:
+            return dict(item)
+    return None
+
+
+def review(user: User, child: Child, review_cycle_months: int | None = None) -> PlanView:
+    """Record that the plan was reviewed today by this user (one action)."""
+    row = _plan_row(child.id)
+    if row is None or row.version == 0:
+        raise ServiceError(_("Write the plan before marking it reviewed."), status=409)
+    row.reviewed_at = clock.utcnow()
+    row.reviewed_by_id = user.id
+    if review_cycle_months:
+        row.review_cycle_months = review_cycle_months
+    audit.record(
+        "plan.reviewed",
+        actor_id=user.id,
+        family_id=child.family_id,
+        child_id=child.id,
+        detail={"version": row.version},
+    )
+    db.session.commit()
+    return _view(child.id, row)
+
+
+def versions(child: Child) -> list[dict[str, Any]]:
+    """The plan's history, newest first, with who saved each version."""
+    row = _plan_row(child.id)
+    if row is None:
+        return []
+    rows = db.session.execute(
+        select(CarePlanVersion.number, CarePlanVersion.created_at, CarePlanVersion.note, User.name)
+        .outerjoin(User, User.id == CarePlanVersion.created_by_id)
+        .where(CarePlanVersion.plan_id == row.id)
+        .order_by(CarePlanVersion.number.desc())
+    ).all()
+    return [
+        {"number": number, "created_at": at, "note": note, "created_by": name}
+        for number, at, note, name in rows
+    ]
+
+
+def get_version(child: Child, number: int) -> dict[str, Any]:
+    """One saved version with its document."""
+    found = db.session.execute(
+        select(CarePlanVersion, User.name)
+        .join(CarePlan, CarePlan.id == CarePlanVersion.plan_id)
+        .outerjoin(User, User.id == CarePlanVersion.created_by_id)
+        .where(CarePlan.child_id == child.id, CarePlanVersion.number == number)
+    ).first()
+    if found is None:
+        raise ServiceError(_("Not found"), status=404)
+    version, name = found
+    return {
+        "number": version.number,
+        "created_at": version.created_at,
+        "created_by": name,
+        "note": version.note,
+        "document": version.document,
+    }
+
+
+def diff_versions(child: Child, older: int, newer: int) -> list[plan_diff.Change]:
+    """What changed between two versions (version 0 is the empty plan)."""
+    before = empty_document() if older == 0 else get_version(child, older)["document"]
+    after = get_version(child, newer)["document"]
+    return plan_diff.diff_documents(before, after)

@@ -1,0 +1,65 @@
+"""The plan's pure parts: readable diffs, review dates, ETags."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from familyapp.plan.diff import diff_documents
+from familyapp.plan.service import add_months, etag, version_from_etag
+
+
+def _doc(**sections):
+    base = {"summary": "", "baseline": {}, "medications": [], "allergies": []}
+    base.update(sections)
+    return base
+
+
+def test_diff_matches_items_by_id_and_names_changed_fields():
+    old = _doc(
+        medications=[
+            {"id": "a", "name": "Baclofen", "dose_amount": "10", "dose_unit": "mg"},
+            {"id": "b", "name": "Omeprazole", "dose_amount": "10", "dose_unit": "mg"},
+        ]
+    )
+    new = _doc(
+        summary="New two-liner",
+        medications=[
+            {"id": "b", "name": "Omeprazole", "dose_amount": "10", "dose_unit": "mg"},
+            {"id": "a", "name": "Baclofen", "dose_amount": "15", "dose_unit": "mg"},
+            {"id": "c", "name": "Clobazam", "dose_amount": "5", "dose_unit": "mg"},
+        ],
+        allergies=[],
+    )
+    changes = diff_documents(old, new)
+    kinds = [(c.section, c.kind, c.label) for c in changes]
+    assert kinds == [
+        ("summary", "changed", ""),
+        ("medications", "changed", "Baclofen"),
+        ("medications", "added", "Clobazam"),
+    ]
+    baclofen = changes[1]
+    assert [(f.field, f.before, f.after) for f in baclofen.fields] == [("dose_amount", "10", "15")]
+
+
+def test_diff_reports_removals_and_baseline_fields():
+    old = _doc(allergies=[{"id": "x", "substance": "Latex"}], baseline={"neuro": "alert"})
+    new = _doc(baseline={"neuro": "alert", "vitals": "HR 90-120"})
+    changes = diff_documents(old, new)
+    assert [(c.section, c.kind) for c in changes] == [("baseline", "changed"), ("allergies", "removed")]
+    assert changes[0].fields[0].field == "vitals"
+    assert diff_documents(old, old) == []
+
+
+def test_review_cycle_months_clamp_to_month_end():
+    assert add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
+    assert add_months(date(2027, 8, 31), 6) == date(2028, 2, 29)
+    assert add_months(date(2026, 11, 23), 6) == date(2027, 5, 23)
+    assert add_months(date(2026, 1, 15), 12) == date(2027, 1, 15)
+
+
+def test_etag_round_trip():
+    assert version_from_etag(etag(7)) == 7
+    assert version_from_etag('W/"plan-3"') == 3
+    assert version_from_etag('"something-else"') is None
+    assert version_from_etag('"plan-x"') is None
+    assert version_from_etag(None) is None
