@@ -95,3 +95,25 @@ def test_signed_in_pages_have_no_serious_violations(
         assert response is not None and response.ok, url
         problems += _scan(page)
     _assert_clean(problems)
+
+
+def test_plan_pages_have_no_serious_violations(
+    page: Page, live_server: LiveServer, sign_in: Callable[..., None]
+) -> None:
+    sign_in(page, live_server.url)
+    base = f"{live_server.url}/children/{live_server.child_id}/plan"
+    problems: list[str] = []
+    for url in (
+        base,
+        f"{base}/summary",
+        f"{base}/baseline",
+        f"{base}/medications/new",
+        f"{base}/contacts/new",
+        f"{base}/history",
+        f"{base}/history/2",
+        f"{base}/import",
+    ):
+        response = page.goto(url)
+        assert response is not None and response.ok, url
+        problems += _scan(page)
+    _assert_clean(problems)

@@ -45,7 +45,10 @@ def test_diff_reports_removals_and_baseline_fields():
     old = _doc(allergies=[{"id": "x", "substance": "Latex"}], baseline={"neuro": "alert"})
     new = _doc(baseline={"neuro": "alert", "vitals": "HR 90-120"})
     changes = diff_documents(old, new)
-    assert [(c.section, c.kind) for c in changes] == [("baseline", "changed"), ("allergies", "removed")]
+    assert [(c.section, c.kind) for c in changes] == [
+        ("baseline", "changed"),
+        ("allergies", "removed"),
+    ]
     assert changes[0].fields[0].field == "vitals"
     assert diff_documents(old, old) == []
 

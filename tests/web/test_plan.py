@@ -44,7 +44,7 @@ PLAN = {
 
 @pytest.fixture
 def family(app):
-    guardian, fam, child = family_with_child(app, "g@example.org", "Sam")
+    _, fam, child = family_with_child(app, "g@example.org", "Sam")
     return fam, child
 
 
