@@ -8,8 +8,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
+from babel import numbers as babel_numbers
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import Babel, format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
@@ -148,7 +149,9 @@ def init_app(app: Flask) -> None:
         if value is None or value == "":
             return ""
         try:
-            return str(format_decimal(Decimal(str(value))))
+            return babel_numbers.format_decimal(
+                Decimal(str(value)), locale=get_locale(), decimal_quantization=False
+            )
         except InvalidOperation:
             return str(value)
 

@@ -263,8 +263,10 @@ class StoredDocument(fields.Nested):
     Nested (not Dict) so the OpenAPI document still describes every section and field.
     """
 
-    def _serialize(self, value: Any | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:
-        return value
+    # marshmallow names the first parameter differently in Field and Nested; either way it is
+    # the stored document.
+    def _serialize(self, nested_obj: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return nested_obj
 
 
 class PlanSchema(Schema):

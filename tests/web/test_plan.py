@@ -388,3 +388,32 @@ def test_plan_saves_are_audited(app, family):
     with app.app_context():
         rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "plan.saved")).all()
         assert len(rows) == 1 and rows[0].child_id == child.id
+
+
+def test_small_doses_keep_every_digit_on_the_page(app, client, family):
+    _, child = family
+    api = signed_in(app, "g@example.org")
+    put(api, child.id, dict(PLAN, medications=[dict(MED, dose_amount="0.0625")]), '"plan-0"')
+    form_login(client, "g@example.org")
+    assert "0.0625 mg" in client.get(f"/children/{child.id}/plan").get_data(as_text=True)
+
+
+def test_pdf_exports(app, client, family):
+    _, child = family
+    put(signed_in(app, "g@example.org"), child.id, PLAN, '"plan-0"')
+    form_login(client, "g@example.org")
+    for path in (f"/children/{child.id}/plan.pdf", f"/children/{child.id}/plan/emergency.pdf"):
+        response = client.get(path)
+        assert response.status_code == 200 and response.mimetype == "application/pdf"
+        assert response.data.startswith(b"%PDF")
+
+
+def test_fhir_export_through_the_api(app, family):
+    _, child = family
+    api = signed_in(app, "g@example.org")
+    put(api, child.id, PLAN, '"plan-0"')
+    response = api.get(f"/api/v1/children/{child.id}/plan.fhir.json")
+    assert response.status_code == 200 and response.mimetype == "application/fhir+json"
+    bundle = response.get_json()
+    types = {entry["resource"]["resourceType"] for entry in bundle["entry"]}
+    assert {"Patient", "CarePlan", "AllergyIntolerance", "MedicationStatement"} <= types
