@@ -138,8 +138,14 @@ def view(child_id: str) -> Any:
     """The plan on a phone: the two-liner, allergies, medications and equipment first."""
     child = families.get_child(child_id)
     plan = service.get_plan(child)
+    grant = g.get("grant")
     return render_template(
-        "plan/view.html", child=child, plan=plan, doc=plan.document, can_edit=_can_edit()
+        "plan/view.html",
+        child=child,
+        plan=plan,
+        doc=plan.document,
+        can_edit=_can_edit(),
+        can_read_audit=grant is not None and has_role_permission(grant.role, Perm.AUDIT_READ),
     )
 
 

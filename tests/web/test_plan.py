@@ -261,6 +261,7 @@ def test_guardian_edits_sections_through_the_phone_forms(app, client, family):
     assert added.status_code == 302
     page = client.get(base).get_data(as_text=True)
     assert "Two lines." in page and "Baclofen" in page and "10 mg" in page
+    assert f"/families/{child.family_id}/audit" in page
     item_id = re.search(rf"{base}/medications/([0-9a-f-]+)", page).group(1)
     edited = _item_form(
         client,
@@ -327,6 +328,7 @@ def test_caregiver_sees_the_plan_without_edit_links(app, client, family):
     assert "Latex" in html and "Bivona 4.0 cuffless" in html
     assert 'href="tel:(312)555-0100"' in html and 'href="mailto:cc@example.org"' in html
     assert "/medications/new" not in html
+    assert "/audit" not in html  # the access log is the guardians'
     assert client.get(f"/children/{child.id}/plan/medications/new").status_code == 403
 
 
