@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from familyapp.accounts.models import User
 from familyapp.core import audit, clock
@@ -137,7 +138,9 @@ def save_plan(
     note: str | None = None,
 ) -> PlanView:
     """Replace the plan with a validated document, if nobody saved since `expected_version`."""
-    row = _plan_row(child.id)
+    # FOR UPDATE (PostgreSQL) makes a second writer wait for the first, then see its version;
+    # SQLite serialises writers itself. The unique (plan, number) of versions backs both up.
+    row = db.session.scalar(select(CarePlan).where(CarePlan.child_id == child.id).with_for_update())
     current = row.version if row else 0
     if expected_version != current:
         raise StaleVersion(_view(child.id, row))
@@ -148,7 +151,11 @@ def save_plan(
     if row is None:
         row = CarePlan(child_id=child.id, version=0, document={}, created_at=now)
         db.session.add(row)
-        db.session.flush()
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()  # another first save created the plan a moment ago
+            raise StaleVersion(_view(child.id, _plan_row(child.id))) from None
     row.version = current + 1
     row.document = stored
     row.updated_at = now
@@ -170,7 +177,12 @@ def save_plan(
         child_id=child.id,
         detail={"version": row.version},
     )
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another save of the same version (or the first plan row) won the race.
+        db.session.rollback()
+        raise StaleVersion(_view(child.id, _plan_row(child.id))) from None
     return _view(child.id, row)
 
 

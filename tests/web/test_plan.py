@@ -419,3 +419,52 @@ def test_fhir_export_through_the_api(app, family):
     bundle = response.get_json()
     types = {entry["resource"]["resourceType"] for entry in bundle["entry"]}
     assert {"Patient", "CarePlan", "AllergyIntolerance", "MedicationStatement"} <= types
+
+
+def test_two_simultaneous_first_saves_cannot_both_win(app, family):
+    # Both writers read version 0; whichever commits second must get a 412, never a 500 or
+    # a silently overwritten plan.
+    import threading
+
+    _, child = family
+    writers = [signed_in(app, "g@example.org") for _ in range(2)]
+    results: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def write(api, text):
+        barrier.wait()
+        results.append(put(api, child.id, dict(PLAN, summary=text), '"plan-0"').status_code)
+
+    threads = [
+        threading.Thread(target=write, args=(api, f"writer {i}")) for i, api in enumerate(writers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [200, 412]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CarePlanVersion)) == 1
+
+
+def test_two_simultaneous_edits_of_the_same_version_cannot_both_win(app, family):
+    import threading
+
+    _, child = family
+    put(signed_in(app, "g@example.org"), child.id, PLAN, '"plan-0"')
+    writers = [signed_in(app, "g@example.org") for _ in range(2)]
+    results: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def write(api, text):
+        barrier.wait()
+        results.append(put(api, child.id, dict(PLAN, summary=text), '"plan-1"').status_code)
+
+    threads = [threading.Thread(target=write, args=(api, f"w{i}")) for i, api in enumerate(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [200, 412]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CarePlanVersion)) == 2
