@@ -25,6 +25,8 @@ def _blueprints() -> list[Any]:
     # The explicit list of features (design.md): adding one means adding it here.
     from familyapp.accounts import api as accounts_api
     from familyapp.accounts import views as accounts_views
+    from familyapp.actionplans import api as actionplans_api
+    from familyapp.actionplans import views as actionplans_views
     from familyapp.families import api as families_api
     from familyapp.families import views as families_views
     from familyapp.plan import api as plan_api
@@ -41,12 +43,15 @@ def _blueprints() -> list[Any]:
         families_api.bp,
         plan_views.bp,
         plan_api.bp,
+        actionplans_views.bp,
+        actionplans_api.bp,
     ]
 
 
 def import_models() -> None:
     """Import every feature's models so the metadata knows all tables (Alembic, tests)."""
     import familyapp.accounts.models
+    import familyapp.actionplans.models
     import familyapp.core.models
     import familyapp.families.models
     import familyapp.plan.models  # noqa: F401
@@ -98,6 +103,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     login_manager.user_loader(accounts_service.get_user)
     login_manager.unauthorized_handler(unauthenticated)
     families_service.install_policy()
+    from familyapp.actionplans import service as actionplans_service
+
+    actionplans_service.install_policy()
 
     i18n.init_app(app)
     csrf.init_app(app)

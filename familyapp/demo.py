@@ -104,3 +104,24 @@ def _demo_plan(maya: Child, parent: User, coordinator: User) -> None:
             item["id"] = saved["id"]
     plan.save_plan(coordinator, maya, full, first.version)
     plan.review(coordinator, maya)
+    _demo_action_plans(maya, parent, coordinator)
+
+
+def _demo_action_plans(maya: Child, parent: User, coordinator: User) -> None:
+    # The seizure plan is completed and reviewed; the breathing and dystonia plans are started
+    # from the templates, so the demo also shows what a starting point looks like.
+    from flask import current_app
+
+    from familyapp.actionplans import demo_data
+    from familyapp.actionplans import service as actionplans
+    from familyapp.actionplans.schemas import ActionPlanSchema
+
+    actionplans.create_plan(coordinator, maya, ActionPlanSchema().load(demo_data.SEIZURES))
+    breathing = actionplans.create_from_template(parent, maya, "respiratory")
+    breathing.title = demo_data.RESPIRATORY_TITLE
+    dystonia = actionplans.create_from_template(parent, maya, "dystonia")
+    dystonia.title = demo_data.DYSTONIA_TITLE
+    db.session.commit()
+    secret = current_app.extensions["familyapp.settings"].secret_key
+    actionplans.create_link(parent, maya, "Wallet card", 365, secret)
+    actionplans.create_link(parent, maya, "Westside Elementary school nurse", 300, secret)

@@ -20,6 +20,7 @@ from flask import abort, g, request
 from flask_login import current_user
 
 from familyapp.core import audit, clock
+from familyapp.core.ids import parse_uuid
 
 
 class Role(enum.StrEnum):
@@ -45,6 +46,7 @@ class Perm(enum.StrEnum):
     CARELOG_WRITE = "carelog.write"
     REPORTS_READ = "reports.read"
     AUDIT_READ = "audit.read"
+    EMERGENCY_MANAGE = "emergency.manage"  # create, see and revoke emergency-card links
 
 
 _ALL_READ = {Perm.FAMILY_READ, Perm.CHILD_READ, Perm.PLAN_READ}
@@ -61,6 +63,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CARELOG_WRITE,
             Perm.REPORTS_READ,
             Perm.AUDIT_READ,
+            Perm.EMERGENCY_MANAGE,
         }
     ),
     Role.CARE_TEAM: frozenset(_ALL_READ | {Perm.PLAN_EDIT, Perm.CARELOG_WRITE, Perm.REPORTS_READ}),
@@ -100,6 +103,18 @@ class ChildLocator(Protocol):
 
 class FamilyLocator(Protocol):
     def __call__(self, family_id: uuid.UUID) -> bool: ...
+
+
+# URL parts that name something belonging to a child (an action plan, an emergency link):
+# each maps to a function giving that child's id, so @requires checks them like child_id.
+_child_resources: dict[str, Callable[[uuid.UUID], uuid.UUID | None]] = {}
+
+
+def register_child_resource(
+    url_part: str, child_of: Callable[[uuid.UUID], uuid.UUID | None]
+) -> None:
+    """Let a feature say how a URL part (e.g. action_plan_id) leads to a child."""
+    _child_resources[url_part] = child_of
 
 
 _grant_loader: GrantLoader | None = None
@@ -208,6 +223,14 @@ def authorize_child(perm: Perm, child_id: uuid.UUID | str) -> Grant:
     return grant
 
 
+def _resource_child(url_part: str, value: str, perm: Perm) -> uuid.UUID:
+    parsed = parse_uuid(str(value))
+    child_id = _child_resources[url_part](parsed) if parsed is not None else None
+    if child_id is None:
+        _deny(perm, f"{url_part}:{value}")
+    return child_id
+
+
 def authorize_family(perm: Perm, family_id: uuid.UUID | str) -> Grant:
     """Check `perm` on a family for the current user; 404 and an audit row when refused."""
     if isinstance(family_id, str):
@@ -242,8 +265,13 @@ def requires(perm: Perm) -> Callable[[F], F]:
                     return unauthenticated()
                 # The grant that allowed the request is kept for the view (to show or hide
                 # edit buttons without asking the policy, and auditing, twice).
+                resource = next((part for part in _child_resources if part in kwargs), None)
                 if "child_id" in kwargs:
                     g.grant = authorize_child(perm, kwargs["child_id"])
+                elif resource is not None:
+                    g.grant = authorize_child(
+                        perm, _resource_child(resource, kwargs[resource], perm)
+                    )
                 elif "family_id" in kwargs:
                     g.grant = authorize_family(perm, kwargs["family_id"])
             return view(*args, **kwargs)

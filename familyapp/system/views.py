@@ -18,6 +18,7 @@ from flask import (
 from flask_login import current_user
 
 from familyapp.accounts import service as accounts
+from familyapp.actionplans import service as actionplans
 from familyapp.core.api import build_openapi
 from familyapp.core.authz import Perm, requires
 from familyapp.core.forms import load_form, safe_next
@@ -40,10 +41,12 @@ def home() -> Any:
     """The home screen: the children the user may see, and the way to each feature."""
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
+    children = families.children_for(current_user)
     return render_template(
         "system/home.html",
-        children=families.children_for(current_user),
+        children=children,
         families=families.families_for(current_user),
+        action_plans=actionplans.plans_by_child([child.id for child in children]),
     )
 
 

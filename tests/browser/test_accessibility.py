@@ -117,3 +117,38 @@ def test_plan_pages_have_no_serious_violations(
         assert response is not None and response.ok, url
         problems += _scan(page)
     _assert_clean(problems)
+
+
+def test_action_plan_and_emergency_pages_have_no_serious_violations(
+    page: Page, live_server: LiveServer, sign_in: Callable[..., None]
+) -> None:
+    sign_in(page, live_server.url)
+    problems: list[str] = []
+    page.get_by_role("link", name="Seizures").first.click()  # one tap from home
+    page.wait_for_url(f"{live_server.url}/action-plans/*")
+    problems += _scan(page)
+    plan_url = page.url
+    for url in (
+        f"{live_server.url}/children/{live_server.child_id}/action-plans",
+        f"{plan_url}/edit",
+        f"{live_server.url}/children/{live_server.child_id}/emergency-links",
+        f"{live_server.url}/children/{live_server.child_id}/emergency-card",
+    ):
+        response = page.goto(url)
+        assert response is not None and response.ok, url
+        problems += _scan(page)
+    # A new link, opened as an ER clinician would: no account, no script needed.
+    page.fill("input[name=label]", "ER test")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create link").click()
+    card_url = page.locator("#made-url").input_value()
+    stranger = page.context.browser.new_context()  # type: ignore[union-attr]
+    try:
+        er = stranger.new_page()
+        response = er.goto(card_url)
+        assert response is not None and response.ok
+        assert "Maya Rivera" in er.content()
+        problems += _scan(er)
+    finally:
+        stranger.close()
+    _assert_clean(problems)

@@ -45,6 +45,7 @@ def test_public_routes_are_the_expected_few(app):
             "/api/v1/session",
             "/api/v1/password/forgot",
             "/api/v1/password/reset",
+            "/e/<token>",
         ]
     )
 

@@ -1,0 +1,1 @@
+"""Sick-day action plans, the emergency card and its links."""

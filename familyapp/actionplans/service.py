@@ -1,0 +1,330 @@
+"""The verbs of action plans and emergency links: write plans (from templates or blank) with
+optimistic concurrency, make and revoke links, open the emergency card and tell the guardians."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from familyapp.accounts.models import User
+from familyapp.actionplans import templates_data
+from familyapp.actionplans.models import ActionPlan, EmergencyLink
+from familyapp.actionplans.schemas import KINDS, ActionPlanDocumentSchema, blank_document
+from familyapp.core import audit, authz, clock, ids, mail, ratelimit, sealing
+from familyapp.core.db import db
+from familyapp.core.errors import ServiceError
+from familyapp.families import service as families
+from familyapp.families.models import Child
+from familyapp.plan import service as plan_service
+
+SEAL_PURPOSE = "emergency-link"
+KIND_ORDER = {kind: index for index, kind in enumerate(KINDS)}
+
+
+class StalePlan(ServiceError):
+    """The action plan changed since the writer read it (HTTP 412)."""
+
+    status = 412
+
+    def __init__(self, current: ActionPlan) -> None:
+        super().__init__(_("Someone else saved this plan while you were editing. Check it again."))
+        self.current = current
+
+
+def child_of_plan(plan_id: uuid.UUID) -> uuid.UUID | None:
+    """The child an action plan belongs to (for the policy)."""
+    return db.session.scalar(select(ActionPlan.child_id).where(ActionPlan.id == plan_id))
+
+
+def child_of_link(link_id: uuid.UUID) -> uuid.UUID | None:
+    """The child an emergency link belongs to (for the policy)."""
+    return db.session.scalar(select(EmergencyLink.child_id).where(EmergencyLink.id == link_id))
+
+
+def install_policy() -> None:
+    """Tell the policy how action plans and links lead to their child."""
+    authz.register_child_resource("action_plan_id", child_of_plan)
+    authz.register_child_resource("link_id", child_of_link)
+
+
+def list_plans(child: Child) -> list[ActionPlan]:
+    """The child's action plans, seizures first, in the usual order of the kinds."""
+    plans = db.session.scalars(select(ActionPlan).where(ActionPlan.child_id == child.id)).all()
+    return sorted(plans, key=lambda p: (KIND_ORDER.get(p.kind, 99), p.title.lower()))
+
+
+def plans_by_child(child_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ActionPlan]]:
+    """The action plans of several children in one query (the home screen)."""
+    found: dict[uuid.UUID, list[ActionPlan]] = {child_id: [] for child_id in child_ids}
+    if not child_ids:
+        return found
+    for plan in db.session.scalars(select(ActionPlan).where(ActionPlan.child_id.in_(child_ids))):
+        found[plan.child_id].append(plan)
+    for plans in found.values():
+        plans.sort(key=lambda p: (KIND_ORDER.get(p.kind, 99), p.title.lower()))
+    return found
+
+
+def get_plan(plan_id: uuid.UUID | str) -> ActionPlan:
+    """One action plan (callers have passed the policy)."""
+    parsed = ids.parse_uuid(str(plan_id))
+    found = db.session.get(ActionPlan, parsed) if parsed else None
+    if found is None:
+        raise ServiceError(_("Not found"), status=404)
+    return found
+
+
+def create_plan(
+    user: User, child: Child, data: dict[str, Any], template: str | None = None
+) -> ActionPlan:
+    """Add an action plan from validated data."""
+    document = ActionPlanDocumentSchema().dump(
+        data.get("document") or ActionPlanDocumentSchema().load({})
+    )
+    plan = ActionPlan(
+        child_id=child.id,
+        kind=data.get("kind", "other"),
+        title=data["title"].strip(),
+        document=document,
+        template=template,
+        reviewed_by=(data.get("reviewed_by") or "").strip(),
+        reviewed_on=data.get("reviewed_on"),
+        version=1,
+        updated_by_id=user.id,
+    )
+    db.session.add(plan)
+    db.session.flush()
+    audit.record(
+        "actionplan.created",
+        actor_id=user.id,
+        family_id=child.family_id,
+        child_id=child.id,
+        target=f"action_plan:{plan.id}",
+    )
+    db.session.commit()
+    return plan
+
+
+def create_from_template(user: User, child: Child, kind: str) -> ActionPlan:
+    """Start a plan from a template (clearly a starting point) or blank when kind is ''."""
+    if kind in templates_data.TEMPLATES:
+        document = ActionPlanDocumentSchema().load(templates_data.template_document(kind))
+        data = {"kind": kind, "title": templates_data.template_title(kind), "document": document}
+        return create_plan(user, child, data, template=kind)
+    return create_plan(user, child, {"kind": "other", "title": _("New action plan")})
+
+
+def update_plan(
+    user: User, plan: ActionPlan, data: dict[str, Any], expected_version: int
+) -> ActionPlan:
+    """Replace an action plan's content, if nobody saved since `expected_version`."""
+    locked = db.session.scalar(select(ActionPlan).where(ActionPlan.id == plan.id).with_for_update())
+    if locked is None:
+        raise ServiceError(_("Not found"), status=404)
+    if locked.version != expected_version:
+        raise StalePlan(locked)
+    locked.kind = data.get("kind", locked.kind)
+    locked.title = data["title"].strip()
+    locked.document = ActionPlanDocumentSchema().dump(data["document"])
+    locked.reviewed_by = (data.get("reviewed_by") or "").strip()
+    locked.reviewed_on = data.get("reviewed_on")
+    locked.version += 1
+    locked.updated_at = clock.utcnow()
+    locked.updated_by_id = user.id
+    child_family = families.family_of_child(locked.child_id)
+    audit.record(
+        "actionplan.updated",
+        actor_id=user.id,
+        family_id=child_family,
+        child_id=locked.child_id,
+        target=f"action_plan:{locked.id}",
+        detail={"version": locked.version},
+    )
+    db.session.commit()
+    return locked
+
+
+def delete_plan(user: User, plan: ActionPlan, expected_version: int) -> None:
+    """Remove an action plan."""
+    if plan.version != expected_version:
+        raise StalePlan(plan)
+    audit.record(
+        "actionplan.deleted",
+        actor_id=user.id,
+        family_id=families.family_of_child(plan.child_id),
+        child_id=plan.child_id,
+        target=f"action_plan:{plan.id}",
+        detail={"title": plan.title},
+    )
+    db.session.delete(plan)
+    db.session.commit()
+
+
+# --- emergency links and the card -----------------------------------------------------------
+
+
+@dataclass
+class LinkView:
+    """An emergency link with its (unsealed) token, for its guardians."""
+
+    link: EmergencyLink
+    token: str | None
+    status: str
+
+
+def create_link(
+    user: User, child: Child, label: str, days: int, secret_key: str
+) -> tuple[EmergencyLink, str]:
+    """Make an emergency link; returns it and its token (256 bits)."""
+    token = ids.new_token()
+    link = EmergencyLink(
+        child_id=child.id,
+        token_hash=ids.token_digest(token),
+        token_sealed=sealing.seal(secret_key, SEAL_PURPOSE, token),
+        label=label.strip(),
+        expires_at=clock.utcnow() + timedelta(days=days),
+        created_by_id=user.id,
+    )
+    db.session.add(link)
+    db.session.flush()
+    audit.record(
+        "emergency_link.created",
+        actor_id=user.id,
+        family_id=child.family_id,
+        child_id=child.id,
+        target=f"emergency_link:{link.id}",
+        detail={"label": link.label, "days": days},
+    )
+    db.session.commit()
+    return link, token
+
+
+def list_links(child: Child, secret_key: str) -> list[LinkView]:
+    """The child's emergency links, newest first, with their status."""
+    now = clock.utcnow()
+    rows = db.session.scalars(
+        select(EmergencyLink)
+        .where(EmergencyLink.child_id == child.id)
+        .order_by(EmergencyLink.created_at.desc())
+    )
+    return [
+        LinkView(row, sealing.unseal(secret_key, SEAL_PURPOSE, row.token_sealed), row.status(now))
+        for row in rows
+    ]
+
+
+def get_link(link_id: uuid.UUID | str, secret_key: str) -> LinkView:
+    """One emergency link (callers have passed the policy)."""
+    parsed = ids.parse_uuid(str(link_id))
+    row = db.session.get(EmergencyLink, parsed) if parsed else None
+    if row is None:
+        raise ServiceError(_("Not found"), status=404)
+    return LinkView(
+        row, sealing.unseal(secret_key, SEAL_PURPOSE, row.token_sealed), row.status(clock.utcnow())
+    )
+
+
+def revoke_link(user: User, link: EmergencyLink) -> None:
+    """Stop a link from working, at once."""
+    if link.revoked_at is None:
+        link.revoked_at = clock.utcnow()
+        audit.record(
+            "emergency_link.revoked",
+            actor_id=user.id,
+            family_id=families.family_of_child(link.child_id),
+            child_id=link.child_id,
+            target=f"emergency_link:{link.id}",
+            detail={"label": link.label},
+        )
+    db.session.commit()
+
+
+class LinkGone(ServiceError):
+    """A revoked or expired emergency link (HTTP 410): it names nothing of the child."""
+
+    status = 410
+
+
+def open_card(
+    token: str, ip: str | None, user_agent: str, sender: str
+) -> tuple[Child, EmergencyLink]:
+    """Resolve an emergency link for a person with no account; log it and tell the guardians."""
+    if ratelimit.is_limited(f"emergency:ip:{ip or '-'}", 60, 600):
+        raise ServiceError(_("Too many attempts. Wait a few minutes and try again."), status=429)
+    row = db.session.scalar(
+        select(EmergencyLink).where(EmergencyLink.token_hash == ids.token_digest(token))
+    )
+    if row is None:
+        # Unknown tokens are counted, so guessing links costs the guesser their address.
+        ratelimit.hit(f"emergency:ip:{ip or '-'}")
+        db.session.commit()
+        raise ServiceError(_("Not found"), status=404)
+    now = clock.utcnow()
+    if row.status(now) != "active":
+        raise LinkGone(_("This emergency link no longer works."))
+    child = db.session.get(Child, row.child_id)
+    assert child is not None
+    row.opened_count += 1
+    row.last_opened_at = now
+    audit.record(
+        "emergency_card.opened",
+        actor_id=None,
+        family_id=child.family_id,
+        child_id=child.id,
+        target=f"emergency_link:{row.id}",
+        ip=ip,
+        detail={"label": row.label, "user_agent": user_agent[:300]},
+    )
+    notify = not ratelimit.is_limited(f"emergency:notify:{row.id}", 1, 3600)
+    if notify:
+        ratelimit.hit(f"emergency:notify:{row.id}")
+    db.session.commit()
+    if notify:
+        _tell_guardians(child, row, now, sender)
+    return child, row
+
+
+def _tell_guardians(child: Child, link: EmergencyLink, when: datetime, sender: str) -> None:
+    # At most one message an hour per link: an ER team may reload the card many times.
+    for member in families.members(child.family_id):
+        if member["role"] != "guardian":
+            continue
+        user = db.session.get(User, member["user_id"])
+        if user is None:
+            continue
+        with force_locale(user.locale):
+            subject = _("%(name)s's emergency card was opened", name=child.display_name)
+            body = _(
+                'The emergency card of %(name)s was opened with the link "%(label)s" at '
+                "%(when)s (UTC). If you did not expect this, you can revoke the link in "
+                "Familyapp.",
+                name=child.display_name,
+                label=link.label,
+                when=when.strftime("%Y-%m-%d %H:%M"),
+            )
+        mail.send(user.email, subject, body, sender)
+
+
+@dataclass
+class EmergencyCard:
+    """What the emergency card shows: the plan's essentials and the action plans' red zones."""
+
+    child: Child
+    plan: plan_service.PlanView
+    action_plans: list[ActionPlan]
+
+
+def emergency_card(child: Child) -> EmergencyCard:
+    """Everything the emergency card needs, in three queries."""
+    return EmergencyCard(child, plan_service.get_plan(child), list_plans(child))
+
+
+def blank() -> dict[str, Any]:
+    """An empty action plan document."""
+    return blank_document()
