@@ -12,12 +12,18 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test]"
 
-# Browser tests drive Debian's chromium (no browser downloads).
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian packages the tests use, installed only when missing, in one apt-get call: chromium for
+# the browser tests (no browser downloads), zbarimg (zbar-tools) to decode the QR codes of
+# emergency cards and pdftoppm (poppler-utils) to render the printed cards for it.
+MISSING=()
+if ! command -v chromium >/dev/null 2>&1; then MISSING+=(chromium); fi
+if ! command -v zbarimg >/dev/null 2>&1; then MISSING+=(zbar-tools); fi
+if ! command -v pdftoppm >/dev/null 2>&1; then MISSING+=(poppler-utils); fi
+if [ "${#MISSING[@]}" -gt 0 ]; then
   SUDO=""
   if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${MISSING[@]}" >/dev/null
 fi
 # axe-core for the accessibility checks, pinned by package-lock.json.
 if [ ! -f node_modules/axe-core/axe.min.js ]; then
