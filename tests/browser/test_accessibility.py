@@ -138,6 +138,7 @@ def test_action_plan_and_emergency_pages_have_no_serious_violations(
         assert response is not None and response.ok, url
         problems += _scan(page)
     # A new link, opened as an ER clinician would: no account, no script needed.
+    page.goto(f"{live_server.url}/children/{live_server.child_id}/emergency-links")
     page.fill("input[name=label]", "ER test")
     with page.expect_navigation():
         page.get_by_role("button", name="Create link").click()
