@@ -5,50 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from familyapp.actionplans import schemas, service
 from familyapp.actionplans.models import ActionPlan
-from familyapp.core.api import API_PREFIX, api_route, dump, parse
+from familyapp.core.api import (
+    API_PREFIX,
+    api_route,
+    dump,
+    etag,
+    if_match_version,
+    parse,
+    precondition_required,
+)
 from familyapp.core.authz import Perm
-from familyapp.core.errors import problem
 from familyapp.core.urls import external_url
 from familyapp.families import service as families
 
 bp = Blueprint("actionplans_api", __name__, url_prefix=API_PREFIX)
-
-
-def etag(plan: ActionPlan) -> str:
-    """The ETag of an action plan's version."""
-    return f'"ap-{plan.version}"'
-
-
-def _expected_version(plan: ActionPlan) -> int | None:
-    header = (request.headers.get("If-Match") or "").strip()
-    if not header:
-        return None
-    if header == "*":
-        return plan.version
-    value = header.removeprefix("W/").strip('"')
-    try:
-        return int(value.removeprefix("ap-")) if value.startswith("ap-") else -1
-    except ValueError:
-        return -1
+ETAG_KIND = "ap"
 
 
 def _plan_response(plan: ActionPlan, status: int = 200) -> Any:
     response = dump(schemas.ActionPlanSchema(), plan, status)
-    response.headers["ETag"] = etag(plan)
+    response.headers["ETag"] = etag(ETAG_KIND, plan.version)
     return response
-
-
-def _missing_if_match() -> Any:
-    return problem(
-        428,
-        _("Precondition required"),
-        _("Send If-Match with the ETag of the plan you edited, so no change is lost."),
-    )
 
 
 @api_route(
@@ -108,9 +89,9 @@ def get_plan(action_plan_id: str) -> Any:
 def put_plan(action_plan_id: str) -> Any:
     """Replace an action plan; needs If-Match (412 with the current copy when stale)."""
     plan = service.get_plan(action_plan_id)
-    expected = _expected_version(plan)
+    expected = if_match_version(ETAG_KIND, plan.version)
     if expected is None:
-        return _missing_if_match()
+        return precondition_required()
     data = parse(schemas.ActionPlanSchema())
     try:
         return _plan_response(service.update_plan(current_user, plan, data, expected))
@@ -128,9 +109,9 @@ def put_plan(action_plan_id: str) -> Any:
 def delete_plan(action_plan_id: str) -> Any:
     """Remove an action plan; needs If-Match."""
     plan = service.get_plan(action_plan_id)
-    expected = _expected_version(plan)
+    expected = if_match_version(ETAG_KIND, plan.version)
     if expected is None:
-        return _missing_if_match()
+        return precondition_required()
     try:
         service.delete_plan(current_user, plan, expected)
     except service.StalePlan as stale:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from familyapp.accounts.models import User
 from familyapp.actionplans import templates_data
 from familyapp.actionplans.models import ActionPlan, EmergencyLink
-from familyapp.actionplans.schemas import KINDS, ActionPlanDocumentSchema, blank_document
+from familyapp.actionplans.schemas import KINDS, ActionPlanDocumentSchema
 from familyapp.core import audit, authz, clock, ids, mail, ratelimit, sealing
 from familyapp.core.db import db
 from familyapp.core.errors import ServiceError
@@ -323,8 +323,3 @@ class EmergencyCard:
 def emergency_card(child: Child) -> EmergencyCard:
     """Everything the emergency card needs, in three queries."""
     return EmergencyCard(child, plan_service.get_plan(child), list_plans(child))
-
-
-def blank() -> dict[str, Any]:
-    """An empty action plan document."""
-    return blank_document()

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
 
 from familyapp.core.authz import Perm, requires
+from familyapp.core.errors import problem
 
 API_PREFIX = "/api/v1"
 
@@ -173,3 +174,42 @@ def build_openapi(app: Flask) -> dict[str, Any]:
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
+
+
+def etag(kind: str, version: int) -> str:
+    """The ETag of version `version` of a `kind` of record ("plan-3", "ap-2")."""
+    return f'"{kind}-{version}"'
+
+
+def version_from_etag(kind: str, value: str | None) -> int | None:
+    """The version an ETag names for this kind of record; None when it names none we made."""
+    if not value:
+        return None
+    value = value.strip().removeprefix("W/").strip('"')
+    if not value.startswith(f"{kind}-"):
+        return None
+    try:
+        return int(value[len(kind) + 1 :])
+    except ValueError:
+        return None
+
+
+def if_match_version(kind: str, current: int) -> int | None:
+    """The version a write's If-Match names: None when the header is missing (428), the current
+    version for "*", and -1 (never current, so 412) for an ETag we did not make."""
+    header = (request.headers.get("If-Match") or "").strip()
+    if not header:
+        return None
+    if header == "*":
+        return current
+    found = version_from_etag(kind, header)
+    return -1 if found is None else found
+
+
+def precondition_required() -> Response:
+    """428: a write to a record the family edits together must say which version it changes."""
+    return problem(
+        428,
+        _("Precondition required"),
+        _("Send If-Match with the ETag of the version you edited, so no change is lost."),
+    )

@@ -9,18 +9,25 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 
-from familyapp.core.api import API_PREFIX, api_route, dump
+from familyapp.core.api import (
+    API_PREFIX,
+    api_route,
+    dump,
+    etag,
+    if_match_version,
+    precondition_required,
+)
 from familyapp.core.authz import Perm
-from familyapp.core.errors import problem
 from familyapp.families import service as families
 from familyapp.plan import fhir, schemas, service
 
 bp = Blueprint("plan_api", __name__, url_prefix=API_PREFIX)
+ETAG_KIND = "plan"
 
 
 def _plan_response(view: service.PlanView, status: int = 200) -> Any:
     response = dump(schemas.PlanSchema(), view, status)
-    response.headers["ETag"] = service.etag(view.version)
+    response.headers["ETag"] = etag(ETAG_KIND, view.version)
     return response
 
 
@@ -34,10 +41,10 @@ def _plan_response(view: service.PlanView, status: int = 200) -> Any:
 def get_plan(child_id: str) -> Any:
     """The child's plan of care; the ETag names its version."""
     view = service.get_plan(families.get_child(child_id))
-    if request.if_none_match and service.etag(view.version).strip('"') in request.if_none_match:
+    if request.if_none_match and etag(ETAG_KIND, view.version).strip('"') in request.if_none_match:
         response = jsonify()
         response.status_code = 304
-        response.headers["ETag"] = service.etag(view.version)
+        response.headers["ETag"] = etag(ETAG_KIND, view.version)
         return response
     return _plan_response(view)
 
@@ -64,18 +71,11 @@ def _document_from_body() -> dict[str, Any]:
 def put_plan(child_id: str) -> Any:
     """Replace the plan; needs If-Match with the ETag it was read at (412 when stale)."""
     child = families.get_child(child_id)
-    header = request.headers.get("If-Match")
-    if not header:
-        return problem(
-            428,
-            _("Precondition required"),
-            _("Send If-Match with the ETag of the plan you edited, so no change is lost."),
-        )
-    document = _document_from_body()
     current = service.get_plan(child)
-    expected = current.version if header.strip() == "*" else service.version_from_etag(header)
+    expected = if_match_version(ETAG_KIND, current.version)
     if expected is None:
-        expected = -1
+        return precondition_required()
+    document = _document_from_body()
     try:
         view = service.save_plan(current_user, child, document, expected)
     except service.StaleVersion as stale:

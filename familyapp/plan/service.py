@@ -109,27 +109,6 @@ def get_plan(child: Child) -> PlanView:
     return _view(child.id, _plan_row(child.id))
 
 
-def etag(version: int) -> str:
-    """The ETag of a plan version."""
-    return f'"plan-{version}"'
-
-
-def version_from_etag(value: str | None) -> int | None:
-    """The version an If-Match header names; None when it names none we made."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.startswith("W/"):
-        value = value[2:]
-    value = value.strip('"')
-    if not value.startswith("plan-"):
-        return None
-    try:
-        return int(value[len("plan-") :])
-    except ValueError:
-        return None
-
-
 def save_plan(
     user: User,
     child: Child,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from familyapp.core.api import etag, version_from_etag
 from familyapp.plan.diff import diff_documents
-from familyapp.plan.service import add_months, etag, version_from_etag
+from familyapp.plan.service import add_months
 
 
 def _doc(**sections):
@@ -61,8 +62,9 @@ def test_review_cycle_months_clamp_to_month_end():
 
 
 def test_etag_round_trip():
-    assert version_from_etag(etag(7)) == 7
-    assert version_from_etag('W/"plan-3"') == 3
-    assert version_from_etag('"something-else"') is None
-    assert version_from_etag('"plan-x"') is None
-    assert version_from_etag(None) is None
+    assert version_from_etag("plan", etag("plan", 7)) == 7
+    assert version_from_etag("plan", 'W/"plan-3"') == 3
+    assert version_from_etag("plan", '"something-else"') is None
+    assert version_from_etag("plan", '"plan-x"') is None
+    assert version_from_etag("plan", '"ap-3"') is None
+    assert version_from_etag("plan", None) is None
