@@ -7,8 +7,6 @@ Green / yellow / red zones follow the asthma and seizure action plans families a
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
@@ -126,9 +124,3 @@ class EmergencyLinkSchema(Schema):
     status = fields.String()
     opened_count = fields.Integer()
     last_opened_at = fields.DateTime(allow_none=True)
-
-
-def blank_document() -> dict[str, Any]:
-    """An empty action plan document in its stored form."""
-    result: dict[str, Any] = ActionPlanDocumentSchema().dump(ActionPlanDocumentSchema().load({}))
-    return result
