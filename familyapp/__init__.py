@@ -27,6 +27,8 @@ def _blueprints() -> list[Any]:
     from familyapp.accounts import views as accounts_views
     from familyapp.actionplans import api as actionplans_api
     from familyapp.actionplans import views as actionplans_views
+    from familyapp.calendar import api as calendar_api
+    from familyapp.calendar import views as calendar_views
     from familyapp.families import api as families_api
     from familyapp.families import views as families_views
     from familyapp.plan import api as plan_api
@@ -45,6 +47,8 @@ def _blueprints() -> list[Any]:
         plan_api.bp,
         actionplans_views.bp,
         actionplans_api.bp,
+        calendar_views.bp,
+        calendar_api.bp,
     ]
 
 
@@ -52,6 +56,7 @@ def import_models() -> None:
     """Import every feature's models so the metadata knows all tables (Alembic, tests)."""
     import familyapp.accounts.models
     import familyapp.actionplans.models
+    import familyapp.calendar.models
     import familyapp.core.models
     import familyapp.families.models
     import familyapp.plan.models  # noqa: F401
@@ -106,6 +111,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from familyapp.actionplans import service as actionplans_service
 
     actionplans_service.install_policy()
+    from familyapp.calendar import service as calendar_service
+
+    calendar_service.install_policy()
 
     i18n.init_app(app)
     csrf.init_app(app)

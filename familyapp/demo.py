@@ -125,3 +125,40 @@ def _demo_action_plans(maya: Child, parent: User, coordinator: User) -> None:
     secret = current_app.extensions["familyapp.settings"].secret_key
     actionplans.create_link(parent, maya, "Wallet card", 365, secret)
     actionplans.create_link(parent, maya, "Westside Elementary school nurse", 300, secret)
+    _demo_calendar(maya, parent)
+
+
+def _demo_calendar(maya: Child, parent: User) -> None:
+    # Placed around today, so the agenda and the home screen always have something to show;
+    # one therapy session is cancelled and one moved, as real series are.
+    from datetime import datetime, timedelta
+
+    from familyapp.calendar import demo_data
+    from familyapp.calendar import service as calendar
+    from familyapp.calendar.schemas import AppointmentSchema
+    from familyapp.core import clock
+    from familyapp.core.i18n import zone
+
+    family = db.session.get(Family, maya.family_id)
+    assert family is not None
+    today = clock.utcnow().astimezone(zone(family.time_zone)).date()
+    made = []
+    for data in demo_data.appointments(today):
+        loaded = AppointmentSchema().load(
+            {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
+        )
+        made.append(calendar.create_appointment(parent, maya, loaded))
+    therapy = made[0]
+    sessions = calendar.agenda([maya.id], clock.utcnow(), clock.utcnow() + timedelta(days=35))
+    therapy_dates = [s.original_start for s in sessions if s.appointment.id == therapy.id]
+    if len(therapy_dates) >= 3:
+        calendar.set_exception(parent, therapy, therapy_dates[1], cancelled=True)
+        moved = calendar.to_local(therapy_dates[2], therapy.timezone) + timedelta(days=1)
+        calendar.set_exception(
+            parent,
+            therapy,
+            therapy_dates[2],
+            cancelled=False,
+            new_start_local=moved,
+            new_end_local=moved + timedelta(hours=1),
+        )

@@ -210,17 +210,28 @@ def authorize_child(perm: Perm, child_id: uuid.UUID | str) -> Grant:
     if grant is None:
         visible = decide_child(grants, Perm.CHILD_READ, family_id, child_id) is not None
         _deny(perm, f"child:{child_id}", family_id, visible=visible)
+    record_phi_read(grant, family_id, child_id, perm)
+    return grant
+
+
+def record_phi_read(
+    grant: Grant,
+    family_id: uuid.UUID,
+    child_id: uuid.UUID,
+    perm: Perm,
+    actor_id: uuid.UUID | None = None,
+) -> None:
+    """Audit a read of a child's record by anyone but a guardian (views listing many children)."""
     if perm in PHI_READS and grant.role is not Role.GUARDIAN:
         audit.record_now(
             "phi.read",
-            actor_id=current_user.id,
+            actor_id=actor_id or current_user.id,
             family_id=family_id,
             child_id=child_id,
             target=f"{request.method} {request.path}",
             ip=request.remote_addr,
             detail={"permission": perm.value, "role": grant.role.value},
         )
-    return grant
 
 
 def _resource_child(url_part: str, value: str, perm: Perm) -> uuid.UUID:

@@ -15,10 +15,13 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_timezone
 from flask_login import current_user
 
 from familyapp.accounts import service as accounts
 from familyapp.actionplans import service as actionplans
+from familyapp.calendar import service as calendar
+from familyapp.core import clock
 from familyapp.core.api import build_openapi
 from familyapp.core.authz import Perm, requires
 from familyapp.core.forms import load_form, safe_next
@@ -47,6 +50,14 @@ def home() -> Any:
         children=children,
         families=families.families_for(current_user),
         action_plans=actionplans.plans_by_child([child.id for child in children]),
+        week=calendar.days(
+            [child.id for child in calendar.visible_children(current_user)],
+            str(get_timezone()),
+            clock.utcnow().astimezone(get_timezone()).date(),
+            7,
+        ),
+        child_names={child.id: child.display_name for child in children},
+        reader_tz=str(get_timezone()),
     )
 
 

@@ -153,3 +153,34 @@ def test_action_plan_and_emergency_pages_have_no_serious_violations(
     finally:
         stranger.close()
     _assert_clean(problems)
+
+
+def test_calendar_pages_have_no_serious_violations(
+    page: Page, live_server: LiveServer, sign_in: Callable[..., None]
+) -> None:
+    sign_in(page, live_server.url)
+    child = live_server.child_id
+    problems: list[str] = []
+    for url in (
+        "/calendar",
+        "/calendar?view=week",
+        "/calendar?view=month",
+        "/calendar/feeds",
+        f"/children/{child}/appointments/new",
+        f"/children/{child}/appointments/import",
+    ):
+        response = page.goto(f"{live_server.url}{url}")
+        assert response is not None and response.ok, url
+        problems += _scan(page)
+    # An appointment with its next dates, and the form refused with its errors shown.
+    page.goto(f"{live_server.url}/calendar")
+    page.locator(".appt-link", has_text="Physical therapy").first.click()
+    page.wait_for_url(f"{live_server.url}/appointments/*")
+    page.get_by_text("Change only this date").first.click()
+    problems += _scan(page)
+    page.goto(f"{live_server.url}/children/{child}/appointments/new")
+    page.get_by_label("What is it?").fill("")
+    page.get_by_role("button", name="Save").click()
+    assert page.locator("[aria-invalid=true]").count() >= 1
+    problems += _scan(page)
+    _assert_clean(problems)

@@ -46,6 +46,7 @@ def test_public_routes_are_the_expected_few(app):
             "/api/v1/password/forgot",
             "/api/v1/password/reset",
             "/e/<token>",
+            "/calendar/feed/<token>.ics",
         ]
     )
 

@@ -1,0 +1,1 @@
+"""The appointment calendar: appointments, recurrence, reminder offsets, iCalendar feeds."""
