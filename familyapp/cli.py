@@ -74,13 +74,18 @@ def demo_command() -> None:
     )
 
 
-def _maintenance_loop(app: Flask, stop: threading.Event, every_seconds: int = 60) -> None:
+def _maintenance_loop(app: Flask, stop: threading.Event, every_seconds: int = 30) -> None:
     # The embedded default runs background work in-process (design.md, Push reminders):
-    # expired sessions and old rate-limit hits are purged here; reminders join later.
+    # reminders are delivered, expired sessions and old rate-limit hits purged.
     from familyapp.core import ratelimit, sessions
     from familyapp.core.db import db as database
+    from familyapp.push import reminders as queue
 
+    with app.app_context():
+        settings = app.extensions["familyapp.settings"]
+        sender = queue.sender_for(settings.instance_path, settings.vapid_subject)
     while not stop.wait(every_seconds):
+        _reminder_tick(app, sender)
         with app.app_context():
             try:
                 settings = app.extensions["familyapp.settings"]
@@ -94,6 +99,66 @@ def _maintenance_loop(app: Flask, stop: threading.Event, every_seconds: int = 60
                 database.session.rollback()
             finally:
                 database.remove()
+
+
+@main.group()
+def reminders() -> None:
+    """Push reminders: deliver what is due."""
+
+
+def _reminder_tick(app: Flask, sender: Any) -> Any:
+    from familyapp.core.db import db as database
+    from familyapp.push import reminders as queue
+
+    with app.app_context():
+        try:
+            return queue.send_due(sender)
+        except Exception:  # keep a worker alive; the next tick retries
+            log.exception("reminder tick failed")
+            database.session.rollback()
+            return None
+        finally:
+            database.remove()
+
+
+@reminders.command("send")
+@click.option("--once", is_flag=True, help="Deliver everything due, then exit (the default).")
+def reminders_send(once: bool) -> None:
+    """Deliver every reminder that is due now, then exit."""
+    from familyapp.push import reminders as queue
+
+    settings = _settings()
+    sender = queue.sender_for(settings.instance_path, settings.vapid_subject)
+    try:
+        result = queue.send_due(sender)
+    finally:
+        sender.close()
+    click.echo(
+        f"sent {result.sent}, retrying {result.retried}, failed {result.failed}, "
+        f"expired devices {result.gone}, deferred {result.deferred}, dropped {result.dropped}"
+    )
+
+
+@reminders.command("worker")
+@click.option("--every", default=30, show_default=True, type=int, help="Seconds between runs.")
+def reminders_worker(every: int) -> None:
+    """Deliver reminders in a loop (run beside the web servers; several may run at once)."""
+    from familyapp.push import reminders as queue
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    settings = _settings()
+    sender = queue.sender_for(settings.instance_path, settings.vapid_subject)
+    stop = threading.Event()
+    click.echo(f"reminder worker: every {every} s (Ctrl-C stops)")
+    try:
+        while True:
+            _reminder_tick(app, sender)
+            if stop.wait(every):
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sender.close()
 
 
 @main.command("run")

@@ -12,6 +12,15 @@ DEFAULT_LOCALE = "en"
 # One list of supported locales (design.md, Languages). Order is the order of the switcher.
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "es")
 RTL_LOCALES: frozenset[str] = frozenset({"ar", "he", "fa", "ur"})
+# The push services browsers subscribe with (Chrome/Edge/Android, Firefox, Safari, Windows).
+# The server POSTs to a subscription's endpoint, so only these hosts (and their subdomains)
+# are accepted: a forged "subscription" must not make the server call an internal address.
+PUSH_SERVICE_HOSTS: tuple[str, ...] = (
+    "fcm.googleapis.com",
+    "updates.push.services.mozilla.com",
+    "push.apple.com",
+    "notify.windows.com",
+)
 
 
 def _env_bool(value: str | None, default: bool) -> bool:
@@ -44,6 +53,7 @@ class Settings:
     base_url: str = ""
     mail_sender: str = "Familyapp <no-reply@familyapp.local>"
     vapid_subject: str = "mailto:admin@familyapp.local"
+    push_service_hosts: tuple[str, ...] = PUSH_SERVICE_HOSTS
     proxy_count: int = 0
     trusted_hosts: tuple[str, ...] = ()
     testing: bool = False
@@ -97,6 +107,13 @@ def load_settings(instance_path: Path, env: dict[str, str] | None = None) -> Set
         base_url=env.get("FAMILYAPP_BASE_URL", "").rstrip("/"),
         mail_sender=env.get("FAMILYAPP_MAIL_SENDER", "Familyapp <no-reply@familyapp.local>"),
         vapid_subject=env.get("FAMILYAPP_VAPID_SUBJECT", "mailto:admin@familyapp.local"),
+        push_service_hosts=tuple(
+            host.strip().lower()
+            for host in env.get("FAMILYAPP_PUSH_SERVICE_HOSTS", ",".join(PUSH_SERVICE_HOSTS)).split(
+                ","
+            )
+            if host.strip()
+        ),
         proxy_count=_env_int(env.get("FAMILYAPP_PROXY_COUNT"), 0),
         trusted_hosts=tuple(
             host.strip()

@@ -25,8 +25,9 @@ if [ "${#MISSING[@]}" -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${MISSING[@]}" >/dev/null
 fi
-# axe-core for the accessibility checks, pinned by package-lock.json.
-if [ ! -f node_modules/axe-core/axe.min.js ]; then
+# axe-core for the accessibility checks and web-push-testing (a push-service emulator that
+# checks VAPID and decrypts) for the push tests, pinned by package-lock.json.
+if [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -f node_modules/web-push-testing/src/bin/server.js ]; then
   npm ci --no-audit --no-fund --silent
 fi
 

@@ -131,3 +131,11 @@ def ctx(app: Flask) -> Iterator[None]:
     with app.test_request_context("/"):
         yield
         db.remove()
+
+
+@pytest.fixture(scope="session")
+def push_emulator() -> Iterator[str]:
+    """The web-push-testing push-service emulator, started once for the session."""
+    from tests.push_peers import run_emulator
+
+    yield from run_emulator()

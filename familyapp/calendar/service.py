@@ -511,3 +511,64 @@ def days(
         Day(first + timedelta(days=i), grouped.get(first + timedelta(days=i), []))
         for i in range(count)
     ]
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """One reminder an appointment asks for: which occurrence, how long before, and when."""
+
+    appointment: Appointment
+    start: datetime
+    offset_minutes: int
+    due_at: datetime
+
+
+def reminders_due(window_start: datetime, window_end: datetime) -> list[DueReminder]:
+    """Every (occurrence, offset) of every appointment whose reminder falls in the window."""
+    longest = timedelta(minutes=60 * 24 * 30)  # the schema's largest offset
+    stmt = select(Appointment).where(
+        Appointment.starts_at < window_end + longest,
+        or_(Appointment.series_ends_at.is_(None), Appointment.series_ends_at > window_start),
+    )
+    appointments = [a for a in db.session.scalars(stmt) if a.reminder_offsets_minutes]
+    exceptions = _exceptions_of(appointments)
+    found = []
+    for appointment in appointments:
+        offsets = appointment.reminder_offsets_minutes
+        rows = exceptions.get(appointment.id, [])
+        cancelled = frozenset(r.original_start for r in rows if r.cancelled)
+        moved = {
+            r.original_start: (r.new_starts_at, r.new_ends_at)
+            for r in rows
+            if not r.cancelled and r.new_starts_at and r.new_ends_at
+        }
+        for occurrence in recurrence.occurrences(
+            appointment.starts_at,
+            appointment.ends_at,
+            appointment.timezone,
+            appointment.rrule,
+            window_start,
+            window_end + timedelta(minutes=max(offsets)),
+            cancelled,
+            moved,
+        ):
+            for offset in offsets:
+                due = occurrence.start - timedelta(minutes=offset)
+                if window_start <= due < window_end:
+                    found.append(DueReminder(appointment, occurrence.start, offset, due))
+    return found
+
+
+def reminder_still_wanted(
+    appointment_id: uuid.UUID, start: datetime, offset_minutes: int
+) -> Appointment | None:
+    """The appointment when it still has an occurrence at `start` with that offset, else None."""
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None or offset_minutes not in (appointment.reminder_offsets_minutes or []):
+        return None
+    items = agenda(
+        [appointment.child_id], start - timedelta(minutes=1), start + timedelta(minutes=1)
+    )
+    if any(i.appointment.id == appointment.id and i.start == start for i in items):
+        return appointment
+    return None

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from familyapp.accounts import service as accounts
 from familyapp.accounts.models import User
@@ -219,6 +219,34 @@ def members(family_id: uuid.UUID) -> list[dict[str, Any]]:
         }
         for membership, user in rows
     ]
+
+
+def people_for_child(child_ids: list[uuid.UUID], roles: set[Role]) -> dict[uuid.UUID, list[User]]:
+    """Active users with one of `roles` for each child (scoped to it or to its whole family)."""
+    if not child_ids:
+        return {}
+    now = clock.utcnow()
+    rows = db.session.execute(
+        select(Child.id, Membership, User)
+        .join(Membership, Membership.family_id == Child.family_id)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Child.id.in_(child_ids),
+            Membership.role.in_([r.value for r in roles]),
+            or_(Membership.child_id.is_(None), Membership.child_id == Child.id),
+            User.is_active.is_(True),
+        )
+    ).all()
+    found: dict[uuid.UUID, list[User]] = {}
+    for child_id, membership, user in rows:
+        # The same rule as the policy: a membership counts only inside its dates.
+        if (membership.starts_at and membership.starts_at > now) or (
+            membership.expires_at and membership.expires_at <= now
+        ):
+            continue
+        if user not in found.setdefault(child_id, []):
+            found[child_id].append(user)
+    return found
 
 
 def invitations(family_id: uuid.UUID) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ SHELL_ASSETS = (
     "icons/icon-512.png",
     "icons/icon-maskable-512.png",
 )
-SW_PARTS = ("sw/wiring.js", "sw/strategies.js")
+SW_PARTS = ("sw/wiring.js", "sw/push.js", "sw/strategies.js")
 
 
 @lru_cache(maxsize=1)
