@@ -29,10 +29,14 @@ def _blueprints() -> list[Any]:
     from familyapp.actionplans import views as actionplans_views
     from familyapp.calendar import api as calendar_api
     from familyapp.calendar import views as calendar_views
+    from familyapp.carelog import api as carelog_api
+    from familyapp.carelog import views as carelog_views
     from familyapp.families import api as families_api
     from familyapp.families import views as families_views
     from familyapp.plan import api as plan_api
     from familyapp.plan import views as plan_views
+    from familyapp.push import api as push_api
+    from familyapp.push import views as push_views
     from familyapp.pwa import views as pwa_views
     from familyapp.system import views as system_views
 
@@ -49,6 +53,10 @@ def _blueprints() -> list[Any]:
         actionplans_api.bp,
         calendar_views.bp,
         calendar_api.bp,
+        carelog_views.bp,
+        carelog_api.bp,
+        push_views.bp,
+        push_api.bp,
     ]
 
 
@@ -57,9 +65,11 @@ def import_models() -> None:
     import familyapp.accounts.models
     import familyapp.actionplans.models
     import familyapp.calendar.models
+    import familyapp.carelog.models
     import familyapp.core.models
     import familyapp.families.models
-    import familyapp.plan.models  # noqa: F401
+    import familyapp.plan.models
+    import familyapp.push.models  # noqa: F401
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -114,6 +124,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from familyapp.calendar import service as calendar_service
 
     calendar_service.install_policy()
+    from familyapp.carelog import service as carelog_service
+
+    carelog_service.install_policy()
 
     i18n.init_app(app)
     csrf.init_app(app)

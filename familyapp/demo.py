@@ -126,6 +126,35 @@ def _demo_action_plans(maya: Child, parent: User, coordinator: User) -> None:
     actionplans.create_link(parent, maya, "Wallet card", 365, secret)
     actionplans.create_link(parent, maya, "Westside Elementary school nurse", 300, secret)
     _demo_calendar(maya, parent)
+    _demo_carelog(maya, parent)
+
+
+def _demo_carelog(maya: Child, parent: User) -> None:
+    # Eight weeks of Maya's care: Ana's hands-on care and coordination, Jordan's weeknight
+    # shifts (paid staff), Priya's unbilled coordination, Ana's missed work and her wage,
+    # the nursing hours authorised and delivered, and the family's consent to program totals.
+    from decimal import Decimal
+
+    from familyapp.carelog import demo_data
+    from familyapp.carelog import service as carelog
+    from familyapp.core import clock
+    from familyapp.core.i18n import zone
+
+    family = db.session.get(Family, maya.family_id)
+    assert family is not None
+    nurse = db.session.scalar(select(User).where(User.email == NURSE))
+    coordinator = db.session.scalar(select(User).where(User.email == COORDINATOR))
+    assert nurse is not None and coordinator is not None
+    tz = zone(family.time_zone)
+    today = clock.utcnow().astimezone(tz).date()
+    carelog.set_paid_staff(parent, family.id, nurse.id, True)
+    carelog.import_entries(maya, demo_data.entries(today, tz, parent.id, nurse.id, coordinator.id))
+    for row in demo_data.work_missed(today):
+        carelog.record_work_missed(parent, maya, row)
+    carelog.set_wage(parent, family.id, {"hourly_wage": Decimal("21.50")})
+    for week in demo_data.nursing_weeks(today):
+        carelog.set_nursing_week(parent, maya, week)
+    carelog.set_consent(parent, family.id, True)
 
 
 def _demo_calendar(maya: Child, parent: User) -> None:

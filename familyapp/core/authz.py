@@ -43,7 +43,9 @@ class Perm(enum.StrEnum):
     CHILD_EDIT = "child.edit"
     PLAN_READ = "plan.read"
     PLAN_EDIT = "plan.edit"
+    CARELOG_READ = "carelog.read"  # care entries and reports (caregivers: their own entries)
     CARELOG_WRITE = "carelog.write"
+    PROGRAM_READ = "program.read"  # de-identified totals across consenting families
     REPORTS_READ = "reports.read"
     AUDIT_READ = "audit.read"
     EMERGENCY_MANAGE = "emergency.manage"  # create, see and revoke emergency-card links
@@ -60,19 +62,29 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.FAMILY_MANAGE,
             Perm.CHILD_EDIT,
             Perm.PLAN_EDIT,
+            Perm.CARELOG_READ,
             Perm.CARELOG_WRITE,
             Perm.REPORTS_READ,
             Perm.AUDIT_READ,
             Perm.EMERGENCY_MANAGE,
         }
     ),
-    Role.CARE_TEAM: frozenset(_ALL_READ | {Perm.PLAN_EDIT, Perm.CARELOG_WRITE, Perm.REPORTS_READ}),
-    Role.CAREGIVER: frozenset(_ALL_READ | {Perm.CARELOG_WRITE}),
+    Role.CARE_TEAM: frozenset(
+        _ALL_READ
+        | {
+            Perm.PLAN_EDIT,
+            Perm.CARELOG_READ,
+            Perm.CARELOG_WRITE,
+            Perm.REPORTS_READ,
+            Perm.PROGRAM_READ,
+        }
+    ),
+    Role.CAREGIVER: frozenset(_ALL_READ | {Perm.CARELOG_READ, Perm.CARELOG_WRITE}),
     Role.VIEWER: frozenset(_ALL_READ),
 }
 
 # Reads of a child's health record by anyone but a guardian are written to the audit log.
-PHI_READS = frozenset({Perm.CHILD_READ, Perm.PLAN_READ, Perm.REPORTS_READ})
+PHI_READS = frozenset({Perm.CHILD_READ, Perm.PLAN_READ, Perm.CARELOG_READ, Perm.REPORTS_READ})
 
 
 @dataclass(frozen=True)

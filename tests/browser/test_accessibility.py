@@ -184,3 +184,48 @@ def test_calendar_pages_have_no_serious_violations(
     assert page.locator("[aria-invalid=true]").count() >= 1
     problems += _scan(page)
     _assert_clean(problems)
+
+
+def test_notification_settings_have_no_serious_violations(
+    page: Page, live_server: LiveServer, sign_in: Callable[..., None]
+) -> None:
+    sign_in(page, live_server.url)
+    response = page.goto(f"{live_server.url}/account/notifications")
+    assert response is not None and response.ok
+    problems = _scan(page)
+    page.get_by_label("Quiet from").fill("21:00")
+    page.get_by_role("button", name="Save").click()
+    assert page.locator("[aria-invalid=true]").count() == 1
+    problems += _scan(page)
+    _assert_clean(problems)
+
+
+def test_care_log_pages_have_no_serious_violations(
+    page: Page, live_server: LiveServer, sign_in: Callable[..., None]
+) -> None:
+    sign_in(page, live_server.url)
+    child = live_server.child_id
+    problems: list[str] = []
+    for url in (
+        "/care",
+        f"/children/{child}/care/report",
+        f"/children/{child}/care/report?range=week",
+        f"/children/{child}/care/report?range=year",
+        f"/children/{child}/care/report?range=custom&from=2026-01-01&to=2026-03-31",
+    ):
+        response = page.goto(f"{live_server.url}{url}")
+        assert response is not None and response.ok, url
+        for details in page.locator("details").all():
+            details.evaluate("(element) => { element.open = true; }")
+        problems += _scan(page)
+    # The quick entry refused with its errors shown, then an entry's edit page.
+    page.goto(f"{live_server.url}/care")
+    page.get_by_label("Minutes").fill("0")
+    page.get_by_role("button", name="Save", exact=True).click()
+    assert page.locator("[aria-invalid=true]").count() >= 1
+    problems += _scan(page)
+    page.goto(f"{live_server.url}/care")
+    page.locator(".care-entry a").first.click()
+    page.wait_for_url(f"{live_server.url}/care/entries/*")
+    problems += _scan(page)
+    _assert_clean(problems)

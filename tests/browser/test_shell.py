@@ -33,7 +33,7 @@ def test_guardian_signs_in_on_a_phone_and_sees_her_child(
     nav = page.get_by_role("navigation", name="Main")
     expect(nav).to_be_visible()
     links = nav.get_by_role("link")
-    expect(links).to_have_count(5)  # Home, Plan, Calendar, Family, Account
+    expect(links).to_have_count(6)  # Home, Plan, Calendar, Care log, Family, Account
     expect(nav.get_by_role("link", name="Home")).to_have_attribute("aria-current", "page")
     viewport = page.viewport_size
     assert viewport is not None

@@ -1,0 +1,1 @@
+"""Care hours: activity taxonomy, care entries and timers, valuation methods, reports."""

@@ -1,0 +1,446 @@
+"""Reading the care log: a child's report for any range of dates (hours by class and activity,
+a weekly series, every valuation method side by side, foregone earnings, the nursing shortfall)
+and the program view (de-identified totals across consenting families, small groups hidden).
+
+Each read is a fixed number of queries whatever the size of the log: entries are read as plain
+columns once and summed here; the program view sums in SQL, in one query for its 12 months."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from familyapp.accounts.models import User
+from familyapp.carelog import service, taxonomy, valuation
+from familyapp.carelog.models import (
+    FAMILY,
+    PAID,
+    TEAM,
+    CareEntry,
+    CaregiverProfile,
+    NursingWeek,
+    ProgramConsent,
+    WorkMissedEntry,
+)
+from familyapp.core import authz
+from familyapp.core.authz import Grant, Perm
+from familyapp.core.db import db
+from familyapp.core.i18n import zone
+from familyapp.families import service as families
+from familyapp.families.models import Child
+
+# Program totals are shown only for groups of at least this many families, so no family can
+# be picked out of a month's figures (small-cell suppression, as public-health tables do).
+MIN_GROUP = 5
+PROGRAM_MONTHS = 12
+ZERO = Decimal(0)
+
+
+@dataclass
+class Hours:
+    """Hours of one class or activity."""
+
+    code: str
+    label: str
+    care_class: str
+    hours: Decimal
+
+
+@dataclass
+class Week:
+    """Family care hours in the week starting on a Monday."""
+
+    week_start: date
+    hours: Decimal
+
+
+@dataclass
+class Method:
+    """A valuation method's result as the report shows it."""
+
+    code: str
+    hours: Decimal
+    amount: Decimal
+    annualised: Decimal
+    national_average: Decimal | None
+    wages: dict[str, Decimal]
+    source: str
+    label: str = ""
+
+
+@dataclass
+class Report:
+    """A child's care report for [from_, to] (local dates in the family's time zone)."""
+
+    child_id: uuid.UUID
+    from_: date
+    to: date
+    days: int
+    family_hours: Decimal
+    hours_per_week: Decimal
+    by_class: list[Hours]
+    by_activity: list[Hours]
+    weeks: list[Week]
+    replacement_cost: list[Method]
+    foregone_earnings: Method
+    work_missed_hours: Decimal
+    paid_staff_hours: Decimal
+    team_hours: Decimal
+    team_cost: Decimal
+    nursing_authorised_hours: Decimal
+    nursing_delivered_hours: Decimal
+    nursing_shortfall_hours: Decimal
+    rates: valuation.WageRates
+    own_only: bool
+    national_hours_per_week: Decimal = field(
+        default=valuation.NATIONAL_AVERAGES[valuation.AIDE_ALL].hours_per_week
+    )
+
+
+def window(first: date, last: date, tz: str) -> tuple[datetime, datetime]:
+    """Local dates first..last in zone `tz` as a UTC [start, end) window."""
+    local = zone(tz)
+    start = datetime.combine(first, time(0, 0), tzinfo=local).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time(0, 0), tzinfo=local).astimezone(UTC)
+    return start, end
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def child_report(user: User, grant: Grant, child: Child, first: date, last: date) -> Report:
+    """The child's care report for local dates first..last (a caregiver's: their own time)."""
+    family = families.get_family(child.family_id)
+    start, end = window(first, last, family.time_zone)
+    own_only = not service.sees_all(grant)
+    stmt = select(
+        CareEntry.started_at,
+        CareEntry.minutes,
+        CareEntry.activity,
+        CareEntry.care_class,
+        CareEntry.performed_by,
+    ).where(
+        CareEntry.child_id == child.id,
+        CareEntry.deleted_at.is_(None),
+        CareEntry.started_at >= start,
+        CareEntry.started_at < end,
+    )
+    if own_only:
+        stmt = stmt.where(CareEntry.caregiver_id == user.id)
+    local = zone(family.time_zone)
+    by_class: dict[str, int] = defaultdict(int)
+    by_activity: dict[tuple[str, str], int] = defaultdict(int)
+    by_week: dict[date, int] = defaultdict(int)
+    other: dict[str, int] = defaultdict(int)
+    for started_at, minutes, activity, care_class, performed_by in db.session.execute(stmt):
+        if performed_by != FAMILY:
+            other[performed_by] += minutes
+            continue
+        by_class[care_class] += minutes
+        by_activity[(activity, care_class)] += minutes
+        by_week[_monday(started_at.astimezone(local).date())] += minutes
+
+    labels = service.activity_labels(child.family_id)
+    rates = service.rates_in_force()
+    days = (last - first).days + 1
+    class_hours = {code: valuation.hours(m) for code, m in by_class.items()}
+    total = sum(class_hours.values(), ZERO)
+    methods = [
+        Method(
+            r.code,
+            r.hours,
+            r.amount,
+            valuation.annualised(r.amount, days),
+            _national(r.code),
+            r.wages,
+            r.source,
+        )
+        for r in valuation.replacement_costs(class_hours, rates)
+    ]
+    missed = _work_missed(user, child, family.id, first, last, own_only)
+    foregone_amount = valuation.foregone_earnings(missed, rates)
+    missed_hours = sum((item.hours for item in missed), ZERO)
+    foregone = Method(
+        "foregone",
+        missed_hours,
+        foregone_amount,
+        valuation.annualised(foregone_amount, days),
+        _national("foregone"),
+        {"default": rates.all_occupations},
+        f"{valuation.ROMLEY}; {rates.source}; annual earnings / 2,088",
+    )
+    authorised, delivered = _nursing(child.id, first, last)
+    team_hours = valuation.hours(other[TEAM])
+    weeks = []
+    monday = _monday(first)
+    while monday <= last:
+        weeks.append(Week(monday, valuation.hours(by_week.get(monday, 0))))
+        monday += timedelta(days=7)
+    return Report(
+        child_id=child.id,
+        from_=first,
+        to=last,
+        days=days,
+        family_hours=total,
+        hours_per_week=valuation.per_week(total, days),
+        by_class=[
+            Hours(code, taxonomy.class_label(code), code, class_hours.get(code, ZERO))
+            for code in taxonomy.CLASSES
+        ],
+        by_activity=sorted(
+            (
+                Hours(code, labels.get(code, code), care_class, valuation.hours(m))
+                for (code, care_class), m in by_activity.items()
+            ),
+            key=lambda h: (-h.hours, h.label),
+        ),
+        weeks=weeks,
+        replacement_cost=methods,
+        foregone_earnings=foregone,
+        work_missed_hours=missed_hours,
+        paid_staff_hours=valuation.hours(other[PAID]),
+        team_hours=team_hours,
+        team_cost=valuation.team_cost(team_hours, rates),
+        nursing_authorised_hours=authorised,
+        nursing_delivered_hours=delivered,
+        nursing_shortfall_hours=max(authorised - delivered, ZERO),
+        rates=rates,
+        own_only=own_only,
+    )
+
+
+def _national(code: str) -> Decimal | None:
+    found = valuation.NATIONAL_AVERAGES.get(code)
+    return found.amount if found else None
+
+
+def _work_missed(
+    user: User, child: Child, family_id: uuid.UUID, first: date, last: date, own_only: bool
+) -> list[valuation.WorkMissed]:
+    stmt = (
+        select(WorkMissedEntry.caregiver_id, func.sum(WorkMissedEntry.minutes))
+        .where(
+            WorkMissedEntry.child_id == child.id,
+            WorkMissedEntry.day >= first,
+            WorkMissedEntry.day <= last,
+        )
+        .group_by(WorkMissedEntry.caregiver_id)
+    )
+    if own_only:
+        stmt = stmt.where(WorkMissedEntry.caregiver_id == user.id)
+    minutes = {caregiver: int(total) for caregiver, total in db.session.execute(stmt)}
+    if not minutes:
+        return []
+    wages = {
+        row.user_id: row
+        for row in db.session.scalars(
+            select(CaregiverProfile).where(
+                CaregiverProfile.family_id == family_id,
+                CaregiverProfile.user_id.in_([c for c in minutes if c is not None]),
+            )
+        )
+    }
+    items = []
+    for caregiver, total in minutes.items():
+        wage = wages.get(caregiver) if caregiver else None
+        items.append(
+            valuation.WorkMissed(
+                valuation.hours(total),
+                wage.hourly_wage if wage else None,
+                wage.annual_earnings if wage else None,
+            )
+        )
+    return items
+
+
+def _nursing(child_id: uuid.UUID, first: date, last: date) -> tuple[Decimal, Decimal]:
+    row = db.session.execute(
+        select(func.sum(NursingWeek.authorised_hours), func.sum(NursingWeek.delivered_hours)).where(
+            NursingWeek.child_id == child_id,
+            NursingWeek.week_start >= _monday(first),
+            NursingWeek.week_start <= last,
+        )
+    ).one()
+    return Decimal(row[0] or 0), Decimal(row[1] or 0)
+
+
+def csv_rows(
+    user: User, grant: Grant, child: Child, first: date, last: date
+) -> Iterable[list[str]]:
+    """The entries of a range as CSV rows (header first), oldest first, local times."""
+    family = families.get_family(child.family_id)
+    start, end = window(first, last, family.time_zone)
+    labels = service.activity_labels(child.family_id)
+    names = {m["user_id"]: m["name"] for m in families.members(child.family_id)}
+    local = zone(family.time_zone)
+    stmt = (
+        select(CareEntry)
+        .where(
+            CareEntry.child_id == child.id,
+            CareEntry.deleted_at.is_(None),
+            CareEntry.started_at >= start,
+            CareEntry.started_at < end,
+        )
+        .order_by(CareEntry.started_at)
+    )
+    if not service.sees_all(grant):
+        stmt = stmt.where(CareEntry.caregiver_id == user.id)
+    yield [
+        "id",
+        "started_at",
+        "minutes",
+        "activity",
+        "activity_label",
+        "class",
+        "performed_by",
+        "caregiver",
+        "note",
+    ]
+    for entry in db.session.scalars(stmt.execution_options(yield_per=1000)):
+        yield [
+            str(entry.id),
+            entry.started_at.astimezone(local).isoformat(),
+            str(entry.minutes),
+            entry.activity,
+            labels.get(entry.activity, entry.activity),
+            entry.care_class,
+            entry.performed_by,
+            names.get(entry.caregiver_id, "") if entry.caregiver_id else "",
+            entry.note,
+        ]
+
+
+@dataclass
+class ProgramMonth:
+    """One month of de-identified program totals (None figures: suppressed, too few families)."""
+
+    month: date
+    families: int
+    suppressed: bool
+    children: int = 0
+    hours_per_child: Decimal | None = None
+    cost_per_child: Decimal | None = None
+    coordination_hours_per_child: Decimal | None = None
+    team_hours_per_child: Decimal | None = None
+    team_cost_per_child: Decimal | None = None
+
+
+def program_families(user: User) -> list[uuid.UUID]:
+    """Families on whose care team the user is and which consented to program totals."""
+    # A whole-family care-team grant, as authz.decide_family asks for a non-read permission
+    # (checked grant by grant: asking decide_family per family would be quadratic).
+    allowed = {
+        grant.family_id
+        for grant in authz.grants_for(user.id)
+        if grant.child_id is None and authz.has_role_permission(grant.role, Perm.PROGRAM_READ)
+    }
+    if not allowed:
+        return []
+    return list(
+        db.session.scalars(
+            select(ProgramConsent.family_id).where(ProgramConsent.family_id.in_(allowed))
+        )
+    )
+
+
+def _months(today: date, count: int) -> list[date]:
+    months = []
+    first = today.replace(day=1)
+    for _ in range(count):
+        months.append(first)
+        first = (first - timedelta(days=1)).replace(day=1)
+    return list(reversed(months))
+
+
+def _month_bucket() -> Any:
+    # The UTC calendar month of a start as 'YYYY-MM' (times are stored in UTC on both).
+    assert db.engine is not None
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", CareEntry.started_at), "YYYY-MM")
+    return func.strftime("%Y-%m", CareEntry.started_at)
+
+
+def program_view(user: User, today: date) -> list[ProgramMonth]:
+    """Hours and cost per child per month over the last 12 months, across consenting families;
+    a month with fewer than 5 families is suppressed."""
+    family_ids = program_families(user)
+    rates = service.rates_in_force()
+    months = _months(today, PROGRAM_MONTHS)
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    if family_ids:
+        # One GROUP BY for the whole year (the family list is bound once, not once a month).
+        bucket = _month_bucket()
+        start = datetime.combine(months[0], time(0, 0), tzinfo=UTC)
+        following = (months[-1] + timedelta(days=32)).replace(day=1)
+        end = datetime.combine(following, time(0, 0), tzinfo=UTC)
+        stmt = (
+            select(
+                bucket,
+                Child.family_id,
+                CareEntry.child_id,
+                CareEntry.care_class,
+                CareEntry.performed_by,
+                func.sum(CareEntry.minutes),
+            )
+            .join(Child, Child.id == CareEntry.child_id)
+            .where(
+                Child.family_id.in_(family_ids),
+                CareEntry.deleted_at.is_(None),
+                CareEntry.started_at >= start,
+                CareEntry.started_at < end,
+            )
+            .group_by(
+                bucket,
+                Child.family_id,
+                CareEntry.child_id,
+                CareEntry.care_class,
+                CareEntry.performed_by,
+            )
+        )
+        for month_key, *row in db.session.execute(stmt):
+            grouped[str(month_key)].append(row)
+    return [_program_month(m, grouped.get(m.isoformat()[:7], []), rates) for m in months]
+
+
+def _program_month(month: date, rows: Sequence[Any], rates: valuation.WageRates) -> ProgramMonth:
+    contributing = {row[0] for row in rows}
+    if len(contributing) < MIN_GROUP:
+        return ProgramMonth(month, len(contributing), True)
+    children_seen = set()
+    by_class: dict[str, Decimal] = defaultdict(Decimal)
+    coordination = ZERO
+    team = ZERO
+    for _family_id, child_id, care_class, performed_by, minutes in rows:
+        children_seen.add(child_id)
+        hours = valuation.hours(int(minutes))
+        if performed_by == TEAM:
+            team += hours
+            continue
+        if performed_by == FAMILY:
+            by_class[care_class] += hours
+            if care_class == taxonomy.COORDINATION:
+                coordination += hours
+    children = len(children_seen)
+    task = next(
+        r for r in valuation.replacement_costs(by_class, rates) if r.code == valuation.TASK_BASED
+    )
+    per = Decimal(children)
+    return ProgramMonth(
+        month,
+        len(contributing),
+        False,
+        children,
+        (sum(by_class.values(), ZERO) / per).quantize(Decimal("0.1")),
+        valuation.money(task.amount / per),
+        (coordination / per).quantize(Decimal("0.1")),
+        (team / per).quantize(Decimal("0.1")),
+        valuation.money(valuation.team_cost(team, rates) / per),
+    )

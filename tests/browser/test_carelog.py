@@ -1,0 +1,61 @@
+"""The care log on a phone, in a real browser: a caregiver logs care by quick entry and by the
+timer (which survives closing the page) and finds it in the child's report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+def test_caregiver_logs_care_and_sees_it_in_the_report(
+    page: Page, live_server: LiveServer, sign_in: Callable[..., None]
+) -> None:
+    sign_in(page, live_server.url)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Care log").click()
+    page.wait_for_url(f"{live_server.url}/care")
+    expect(page.get_by_role("heading", name="Care log", level=1)).to_be_visible()
+
+    # Quick entry: a slip of the thumb first, refused with the reason beside the field.
+    page.locator("#activity").select_option("wound_care")
+    page.get_by_label("Minutes").fill("2000")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("Enter between 1 and 1440 minutes (24 hours).")).to_be_visible()
+    page.get_by_label("Minutes").fill("45")
+    page.get_by_label("Note (optional)").fill("G-tube site redness")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(
+        page.get_by_text("Saved: 45 minutes of Wound care with aseptic technique.")
+    ).to_be_visible()
+    expect(page.locator(".care-entry", has_text="G-tube site redness")).to_be_visible()
+
+    # The timer runs on the server: a closed page does not stop it.
+    page.locator("#timer-activity").select_option("forms")
+    page.get_by_role("button", name="Start timer").click()
+    expect(page.get_by_text("Timer started.")).to_be_visible()
+    page.close()
+    reopened = page.context.new_page()
+    reopened.goto(f"{live_server.url}/care")
+    expect(reopened.get_by_text("Running since")).to_be_visible()
+    reopened.get_by_role("button", name="Stop and save").click()
+    expect(reopened.get_by_text("Timer stopped")).to_be_visible()
+
+    reopened.get_by_role("link", name="Report for Maya Rivera").click()
+    reopened.wait_for_url(f"{live_server.url}/children/{live_server.child_id}/care/report")
+    expect(reopened.get_by_role("heading", name="Care report", level=1)).to_be_visible()
+    expect(reopened.locator("svg[role=img] title")).to_have_count(1)
+    activity_row = reopened.get_by_role("row", name="Wound care with aseptic technique")
+    expect(activity_row).to_be_visible()
+    expect(reopened.get_by_text("Every hour at a home health aide's wage")).to_be_visible()
+    expect(reopened.get_by_text("Romley et al., Pediatrics 2017").first).to_be_visible()
+    reopened.get_by_role("link", name="Last 12 months").click()
+    expect(reopened.get_by_role("link", name="Last 12 months")).to_have_attribute(
+        "aria-current", "page"
+    )
+    pdf = reopened.request.get(f"{live_server.url}/children/{live_server.child_id}/care/report.pdf")
+    assert pdf.ok and pdf.body().startswith(b"%PDF")
