@@ -127,6 +127,16 @@ def _demo_action_plans(maya: Child, parent: User, coordinator: User) -> None:
     actionplans.create_link(parent, maya, "Westside Elementary school nurse", 300, secret)
     _demo_calendar(maya, parent)
     _demo_carelog(maya, parent)
+    _demo_quiet_hours(parent)
+
+
+def _demo_quiet_hours(parent: User) -> None:
+    # Ana's nights are for sleep when the nurse is on: reminders wait until 06:30.
+    from datetime import time
+
+    from familyapp.push import service as push
+
+    push.save_preferences(parent, {"quiet_start": time(21, 30), "quiet_end": time(6, 30)})
 
 
 def _demo_carelog(maya: Child, parent: User) -> None:

@@ -8,7 +8,7 @@ import calendar
 import copy
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -298,3 +298,22 @@ def diff_versions(child: Child, older: int, newer: int) -> list[plan_diff.Change
     before = empty_document() if older == 0 else get_version(child, older)["document"]
     after = get_version(child, newer)["document"]
     return plan_diff.diff_documents(before, after)
+
+
+def reviews_due(today: date) -> list[tuple[uuid.UUID, date]]:
+    """(child, due date) of every reviewed plan whose review cycle has run out by `today`."""
+    # Every cycle is at least a month, so plans reviewed in the last 28 days are never due.
+    cutoff = datetime.combine(today - timedelta(days=28), time(0, 0), tzinfo=UTC)
+    rows = db.session.execute(
+        select(CarePlan.child_id, CarePlan.reviewed_at, CarePlan.review_cycle_months).where(
+            CarePlan.reviewed_at.is_not(None), CarePlan.reviewed_at < cutoff
+        )
+    )
+    found = []
+    for child_id, reviewed_at, months in rows:
+        if reviewed_at is None:  # excluded by the query; keeps the types honest
+            continue
+        due = add_months(reviewed_at.date(), months)
+        if due <= today:
+            found.append((child_id, due))
+    return found

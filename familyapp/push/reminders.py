@@ -34,6 +34,7 @@ from familyapp.core.authz import Role
 from familyapp.core.db import db
 from familyapp.core.i18n import zone
 from familyapp.families import service as families
+from familyapp.plan import service as plan
 from familyapp.push.delivery import MAX_ATTEMPTS, MAX_PAYLOAD_BYTES, Action, Verdict, classify
 from familyapp.push.models import PushPreference, PushSubscription, Reminder, ReminderDelivery
 from familyapp.push.quiet import quiet_end_after
@@ -97,6 +98,31 @@ def plan_reminders(now: datetime | None = None) -> int:
     return added
 
 
+def plan_review_reminders(now: datetime) -> int:
+    """Queue a reminder for the guardians when a plan's review is due, then weekly until done."""
+    due = plan.reviews_due(now.date())
+    people = families.people_for_child([child_id for child_id, _ in due], {Role.GUARDIAN})
+    added = 0
+    for child_id, day in due:
+        week = (now.date() - day).days // 7
+        for user in people.get(child_id, []):
+            source = f"plan-review:{child_id}:{day.isoformat()}:{week}:{user.id}"
+            if db.session.scalar(select(Reminder.id).where(Reminder.source == source)):
+                continue
+            row = Reminder(
+                user_id=user.id,
+                source=source,
+                kind="plan_review",
+                url=f"/children/{child_id}/plan",
+                due_at=now,
+                ttl_seconds=86400,
+                urgency="low",
+            )
+            added += _add_reminder(row)
+    db.session.commit()
+    return added
+
+
 def _source(item: calendar.DueReminder, user: User) -> str:
     return f"appt:{item.appointment.id}:{item.start.isoformat()}:{item.offset_minutes}:{user.id}"
 
@@ -127,6 +153,8 @@ def message_for(reminder: Reminder, user: User, now: datetime) -> dict[str, str]
             body = _when_words(datetime.fromisoformat(reminder.params["start"]), user, now)
         elif reminder.kind == "test":
             body = _("Notifications work on this device.")
+        elif reminder.kind == "plan_review":
+            body = _("The care plan is due for its review. Open Familyapp to review it.")
         else:
             body = _("Open Familyapp for details.")
         # The tag is the reminder: a repeat after a crash replaces, never adds, a notification.
@@ -512,6 +540,7 @@ def send_due(
     result = Outcome()
     now = now or clock.utcnow()
     plan_reminders(now)
+    plan_review_reminders(now)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     with ThreadPoolExecutor(max_workers=threads) if threads > 1 else nullcontext() as pool:
         while True:

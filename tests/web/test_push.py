@@ -491,3 +491,45 @@ def test_quiet_hours_saved_are_the_ones_used(app, family):
         prefs = service.preferences(user)
         assert (prefs.quiet_start, prefs.quiet_end) == (clock_time(21, 30), clock_time(6, 45))
         db.remove()
+
+
+def test_demo_guardian_has_quiet_hours_on_her_settings_page(app):
+    from familyapp.demo import DEMO_PASSWORD, GUARDIAN, create_demo
+
+    with app.test_request_context("/"):
+        create_demo()
+        db.remove()
+    api = Api(app.test_client())
+    assert api.login(GUARDIAN, DEMO_PASSWORD).status_code == 200
+    page = api.client.get("/account/notifications").get_data(as_text=True)
+    assert 'value="21:30"' in page and 'value="06:30"' in page
+
+
+def test_an_overdue_plan_review_reminds_the_guardians_weekly(app, family, stub):
+    fam, child = family
+    add_member(app, fam, "nurse@example.org", "caregiver")
+    api = signed_in(app, "g@example.org")
+    _subscribe(api, stub.endpoint("plan"))
+    etag = api.get(f"/api/v1/children/{child.id}/plan").headers["ETag"]
+    saved = api.client.put(
+        f"/api/v1/children/{child.id}/plan",
+        json={"summary": "Sam, 6: trach and G-tube."},
+        headers={"X-CSRFToken": api.csrf, "If-Match": etag},
+    )
+    assert saved.status_code == 200, saved.get_json()
+    assert api.post(f"/api/v1/children/{child.id}/plan/review").status_code == 200
+    assert _send(app).sent == 0  # just reviewed: nothing is due
+    clock.travel(190 * 86400)  # past the 6-month cycle
+    assert _send(app).sent == 1
+    assert _send(app).sent == 0  # once a week, not once a tick
+    clock.travel(7 * 86400)
+    assert _send(app).sent == 1
+    with app.app_context():
+        rows = db.session.scalars(select(Reminder).where(Reminder.kind == "plan_review")).all()
+        assert len(rows) == 2  # the guardian only, never the nurse
+        assert {r.url for r in rows} == {f"/children/{child.id}/plan"}
+        db.remove()
+    api = signed_in(app, "g@example.org")  # months later: a new session
+    assert api.post(f"/api/v1/children/{child.id}/plan/review").status_code == 200
+    clock.travel(7 * 86400)
+    assert _send(app).sent == 0  # reviewed again: quiet for another cycle
