@@ -33,6 +33,7 @@ from sqlalchemy import event, insert
 
 from familyapp import create_app
 from familyapp.accounts import service as accounts
+from familyapp.carelog import household as carelog_household
 from familyapp.carelog import service as carelog
 from familyapp.carelog.models import ProgramConsent
 from familyapp.core.db import Base, db
@@ -94,7 +95,7 @@ def _fill_child(app: Any) -> tuple[str, int]:
             made += carelog.import_entries(child, rows[start : start + 5000])
         for week in range(52 * YEARS):
             day = (first + timedelta(weeks=week)).date()
-            carelog.record_work_missed(guardian, child, {"day": day, "hours": Decimal(4)})
+            carelog_household.record_work_missed(guardian, child, {"day": day, "hours": Decimal(4)})
         return str(child.id), made
 
 

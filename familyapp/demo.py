@@ -146,6 +146,7 @@ def _demo_carelog(maya: Child, parent: User) -> None:
     from decimal import Decimal
 
     from familyapp.carelog import demo_data
+    from familyapp.carelog import household as carelog_household
     from familyapp.carelog import service as carelog
     from familyapp.core import clock
     from familyapp.core.i18n import zone
@@ -157,14 +158,14 @@ def _demo_carelog(maya: Child, parent: User) -> None:
     assert nurse is not None and coordinator is not None
     tz = zone(family.time_zone)
     today = clock.utcnow().astimezone(tz).date()
-    carelog.set_paid_staff(parent, family.id, nurse.id, True)
+    carelog_household.set_paid_staff(parent, family.id, nurse.id, True)
     carelog.import_entries(maya, demo_data.entries(today, tz, parent.id, nurse.id, coordinator.id))
     for row in demo_data.work_missed(today):
-        carelog.record_work_missed(parent, maya, row)
-    carelog.set_wage(parent, family.id, {"hourly_wage": Decimal("21.50")})
+        carelog_household.record_work_missed(parent, maya, row)
+    carelog_household.set_wage(parent, family.id, {"hourly_wage": Decimal("21.50")})
     for week in demo_data.nursing_weeks(today):
-        carelog.set_nursing_week(parent, maya, week)
-    carelog.set_consent(parent, family.id, True)
+        carelog_household.set_nursing_week(parent, maya, week)
+    carelog_household.set_consent(parent, family.id, True)
 
 
 def _demo_calendar(maya: Child, parent: User) -> None:

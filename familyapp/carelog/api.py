@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 
-from familyapp.carelog import reports, schemas, service, valuation
+from familyapp.carelog import household, reports, schemas, service, valuation
 from familyapp.carelog.models import CareEntry
 from familyapp.core import authz, clock
 from familyapp.core.api import API_PREFIX, api_route, dump, parse
@@ -87,7 +87,7 @@ def report_body(report: reports.Report) -> dict[str, Any]:
 )
 def list_activities() -> Any:
     """The care-activity taxonomy: code, localized label and class."""
-    return jsonify(schemas.ActivitySchema(many=True).dump(service.activities()))
+    return jsonify(schemas.ActivitySchema(many=True).dump(household.activities()))
 
 
 @api_route(
@@ -101,7 +101,7 @@ def list_activities() -> Any:
 def child_activities(child_id: str) -> Any:
     """The taxonomy plus the activities this child's family added."""
     child = families.get_child(child_id)
-    return jsonify(schemas.ActivitySchema(many=True).dump(service.activities(child.family_id)))
+    return jsonify(schemas.ActivitySchema(many=True).dump(household.activities(child.family_id)))
 
 
 @api_route(
@@ -117,7 +117,7 @@ def add_activity(child_id: str) -> Any:
     """Add one of the family's own activities, in the class it chooses."""
     data = parse(schemas.ActivitySchema())
     child = families.get_child(child_id)
-    made = service.add_activity(current_user, child.family_id, data["label"], data["care_class"])
+    made = household.add_activity(current_user, child.family_id, data["label"], data["care_class"])
     return dump(schemas.ActivitySchema(), made, 201)
 
 
@@ -130,7 +130,7 @@ def add_activity(child_id: str) -> Any:
 )
 def wage_rates() -> Any:
     """The wage rates in force, with their region, year and source."""
-    return dump(schemas.WageRatesSchema(), service.rates_in_force())
+    return dump(schemas.WageRatesSchema(), household.rates_in_force())
 
 
 @api_route(
@@ -284,7 +284,7 @@ def stop_timer(child_id: str) -> Any:
 def work_missed(child_id: str) -> Any:
     """Record hours of paid work you missed on a day to care for the child."""
     data = parse(schemas.WorkMissedSchema())
-    row = service.record_work_missed(current_user, families.get_child(child_id), data)
+    row = household.record_work_missed(current_user, families.get_child(child_id), data)
     response = jsonify({"id": str(row.id), "day": row.day.isoformat(), "minutes": row.minutes})
     response.status_code = 201
     return response
@@ -300,7 +300,7 @@ def work_missed(child_id: str) -> Any:
 def nursing_week(child_id: str) -> Any:
     """Home-nursing hours authorised and delivered in a week."""
     data = parse(schemas.NursingWeekSchema())
-    row = service.set_nursing_week(current_user, families.get_child(child_id), data)
+    row = household.set_nursing_week(current_user, families.get_child(child_id), data)
     return dump(schemas.NursingWeekSchema(), row)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from familyapp.accounts.models import User
-from familyapp.carelog import service, taxonomy, valuation
+from familyapp.carelog import household, service, taxonomy, valuation
 from familyapp.carelog.models import (
     FAMILY,
     PAID,
@@ -148,8 +148,8 @@ def child_report(user: User, grant: Grant, child: Child, first: date, last: date
         by_activity[(activity, care_class)] += minutes
         by_week[_monday(started_at.astimezone(local).date())] += minutes
 
-    labels = service.activity_labels(child.family_id)
-    rates = service.rates_in_force()
+    labels = household.activity_labels(child.family_id)
+    rates = household.rates_in_force()
     days = (last - first).days + 1
     class_hours = {code: valuation.hours(m) for code, m in by_class.items()}
     total = sum(class_hours.values(), ZERO)
@@ -278,7 +278,7 @@ def csv_rows(
     """The entries of a range as CSV rows (header first), oldest first, local times."""
     family = families.get_family(child.family_id)
     start, end = window(first, last, family.time_zone)
-    labels = service.activity_labels(child.family_id)
+    labels = household.activity_labels(child.family_id)
     names = {m["user_id"]: m["name"] for m in families.members(child.family_id)}
     local = zone(family.time_zone)
     stmt = (
@@ -372,7 +372,7 @@ def program_view(user: User, today: date) -> list[ProgramMonth]:
     """Hours and cost per child per month over the last 12 months, across consenting families;
     a month with fewer than 5 families is suppressed."""
     family_ids = program_families(user)
-    rates = service.rates_in_force()
+    rates = household.rates_in_force()
     months = _months(today, PROGRAM_MONTHS)
     grouped: dict[str, list[Any]] = defaultdict(list)
     if family_ids:

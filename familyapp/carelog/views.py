@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from familyapp.carelog import chart, reports, schemas, service, taxonomy, valuation
+from familyapp.carelog import chart, household, reports, schemas, service, taxonomy, valuation
 from familyapp.core import authz, clock, ids
 from familyapp.core.authz import Perm, has_role_permission, requires
 from familyapp.core.errors import ServiceError
@@ -67,8 +67,8 @@ def _helpers() -> dict[str, Any]:
     }
 
 
-def _grouped(family_id: Any) -> list[tuple[str, list[service.ActivityView]]]:
-    found = service.activities(family_id)
+def _grouped(family_id: Any) -> list[tuple[str, list[household.ActivityView]]]:
+    found = household.activities(family_id)
     return [
         (taxonomy.class_label(code), [a for a in found if a.care_class == code])
         for code in taxonomy.CLASSES
@@ -89,7 +89,7 @@ def _home(
 ) -> Any:
     now = clock.utcnow()
     recent = service.entries(current_user, grant, child, now - timedelta(days=7), now, limit=30)
-    labels = service.activity_labels(child.family_id)
+    labels = household.activity_labels(child.family_id)
     timer = next((t for t in service.running_timers(current_user) if t.child_id == child.id), None)
     return render_template(
         "carelog/home.html",
@@ -141,7 +141,7 @@ def home() -> Any:
         except ServiceError as error:
             errors = error.errors
         else:
-            label = service.activity_labels(child.family_id).get(entry.activity, entry.activity)
+            label = household.activity_labels(child.family_id).get(entry.activity, entry.activity)
             flash(
                 _(
                     "Saved: %(minutes)s minutes of %(activity)s.",
@@ -229,7 +229,7 @@ def edit(entry_id: str) -> Any:
         values=values,
         errors=errors,
         revisions=service.revisions(entry),
-        labels=service.activity_labels(child.family_id),
+        labels=household.activity_labels(child.family_id),
     ), (422 if errors else 200)
 
 
@@ -272,7 +272,7 @@ def report(child_id: str) -> Any:
     chosen, first, last, errors = _range(child)
     found = reports.child_report(current_user, g.grant, child, first, last)
     grant = g.grant
-    profile = service.profile(child.family_id, current_user.id)
+    profile = household.profile(child.family_id, current_user.id)
     return render_template(
         "carelog/report.html",
         child=child,
@@ -285,7 +285,7 @@ def report(child_id: str) -> Any:
         can_log=has_role_permission(grant.role, Perm.CARELOG_WRITE),
         can_nursing=has_role_permission(grant.role, Perm.CHILD_EDIT),
         can_consent=has_role_permission(grant.role, Perm.FAMILY_MANAGE),
-        consented=service.consented(child.family_id),
+        consented=household.consented(child.family_id),
         profile=profile,
         today=service.today_for(child),
         this_monday=service.today_for(child) - timedelta(days=service.today_for(child).weekday()),
@@ -327,7 +327,7 @@ def work_missed(child_id: str) -> Any:
     if data is None:
         _flash_errors(errors)
     else:
-        service.record_work_missed(current_user, child, data)
+        household.record_work_missed(current_user, child, data)
         flash(_("Paid work missed saved."), "success")
     return _back(child)
 
@@ -341,7 +341,7 @@ def wage(child_id: str) -> Any:
     if data is None:
         _flash_errors(errors)
     else:
-        service.set_wage(current_user, child.family_id, data)
+        household.set_wage(current_user, child.family_id, data)
         flash(_("Your wage is saved."), "success")
     return _back(child)
 
@@ -355,7 +355,7 @@ def nursing(child_id: str) -> Any:
     if data is None:
         _flash_errors(errors)
     else:
-        service.set_nursing_week(current_user, child, data)
+        household.set_nursing_week(current_user, child, data)
         flash(_("Nursing hours saved."), "success")
     return _back(child)
 
@@ -366,7 +366,7 @@ def consent(child_id: str) -> Any:
     """Give or withdraw the family's consent to count in de-identified program totals."""
     child = families.get_child(child_id)
     given = request.form.get("given") == "1"
-    service.set_consent(current_user, child.family_id, given)
+    household.set_consent(current_user, child.family_id, given)
     flash(
         _("Thank you: your family now counts in the program's totals, without names.")
         if given
@@ -385,7 +385,7 @@ def add_activity(child_id: str) -> Any:
     if data is None:
         _flash_errors(errors)
     else:
-        made = service.add_activity(
+        made = household.add_activity(
             current_user, child.family_id, data["label"], data["care_class"]
         )
         flash(_("Activity added: %(label)s.", label=made.label), "success")
@@ -405,5 +405,5 @@ def program() -> Any:
         months=reports.program_view(current_user, today),
         families=len(reports.program_families(current_user)),
         minimum=reports.MIN_GROUP,
-        rates=service.rates_in_force(),
+        rates=household.rates_in_force(),
     )

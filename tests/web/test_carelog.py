@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event, func, select, update
 
 from familyapp.accounts.models import User
+from familyapp.carelog import household as carelog_household
 from familyapp.carelog import service as carelog
 from familyapp.carelog.models import CareEntry, CareEntryRevision, CareTimer
 from familyapp.core import clock
@@ -257,7 +258,7 @@ def test_report_figures_are_exact(app, family):
     # The caregiver's own wage replaces the median.
     with app.test_request_context("/"):
         guardian = db.session.scalar(select(User).where(User.email == "g@example.org"))
-        carelog.set_wage(guardian, fam.id, {"hourly_wage": 30, "annual_earnings": None})
+        carelog_household.set_wage(guardian, fam.id, {"hourly_wage": 30, "annual_earnings": None})
     again = api.get(f"/api/v1/children/{child.id}/care-report").get_json()
     assert again["foregone_earnings"]["amount"] == "240.00"
     bad = api.get(f"/api/v1/children/{child.id}/care-report?from=2026-02-01&to=2026-01-01")
@@ -288,7 +289,7 @@ def test_nursing_shortfall_and_paid_staff(app, family):
     nurse = add_member(app, fam, "nurse@example.org", "caregiver")
     with app.test_request_context("/"):
         guardian = db.session.scalar(select(User).where(User.email == "g@example.org"))
-        carelog.set_paid_staff(guardian, fam.id, nurse.id, True)
+        carelog_household.set_paid_staff(guardian, fam.id, nurse.id, True)
     shift = signed_in(app, "nurse@example.org").post(
         f"/api/v1/children/{child.id}/care-entries",
         entry(activity="overnight_supervision", minutes=480, started_at=_ago(hours=12)),
@@ -442,7 +443,7 @@ def test_program_view_suppresses_small_groups(app, family):
 
             db.session.add(Membership(family_id=other.id, user_id=member.id, role="care_team"))
             db.session.commit()
-            carelog.set_consent(guardian, other.id, True)
+            carelog_household.set_consent(guardian, other.id, True)
             carelog.import_entries(
                 families.get_child(kid.id),
                 [
