@@ -71,9 +71,11 @@ def test_turn_on_notifications_and_receive_a_test(
     page.get_by_role("link", name="Notifications").click()
     expect(page.get_by_role("heading", name="Notifications", level=1)).to_be_visible()
     expect(page.locator("#push-status")).to_have_text("Notifications are off for this device.")
+    expect(page.get_by_role("button", name="Turn off on this device")).to_be_hidden()
 
     page.get_by_role("button", name="Turn on notifications").click()
     expect(page.locator("#push-status")).to_have_text("Notifications are on for this device.")
+    expect(page.get_by_role("button", name="Turn on notifications")).to_be_hidden()
     # The device is listed, named from the browser (e.g. "Chrome · Android").
     device = page.get_by_role("region", name="Devices that get notifications").locator("strong")
     expect(device).to_have_count(1)
