@@ -32,7 +32,7 @@ class PushSubscription(IdMixin, Base):
 
 
 class PushPreference(Base):
-    """A user's quiet hours, in their own time zone."""
+    """A user's quiet hours (in their own time zone) and the weekly care-log nudge."""
 
     __tablename__ = "push_preferences"
 
@@ -41,6 +41,8 @@ class PushPreference(Base):
     )
     quiet_start: Mapped[time | None] = mapped_column()
     quiet_end: Mapped[time | None] = mapped_column()
+    # Sunday evening: "time to log this week's care hours" (for those who log care).
+    weekly_care_nudge: Mapped[bool] = mapped_column(default=False)
 
 
 class Reminder(IdMixin, Base):

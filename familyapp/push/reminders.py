@@ -13,7 +13,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from webpush.types import WebPushSubscription
 
 from familyapp.accounts.models import User
 from familyapp.calendar import service as calendar
+from familyapp.carelog import service as carelog
 from familyapp.core import clock, ids
 from familyapp.core.authz import Role
 from familyapp.core.db import db
@@ -123,6 +125,44 @@ def plan_review_reminders(now: datetime) -> int:
     return added
 
 
+NUDGE_AT = dt_time(18, 0)  # Sunday evening, when the week's care is fresh in mind
+
+
+def care_log_nudges(now: datetime) -> int:
+    """Queue the weekly "log this week's care hours" reminder for those who asked for it."""
+    rows = db.session.execute(
+        select(User)
+        .join(PushPreference, PushPreference.user_id == User.id)
+        .where(PushPreference.weekly_care_nudge.is_(True), User.is_active.is_(True))
+    ).scalars()
+    added = 0
+    for user in rows:
+        local_zone = zone(user.time_zone)
+        today = now.astimezone(local_zone).date()
+        sunday = today + timedelta(days=6 - today.weekday())
+        due = datetime.combine(sunday, NUDGE_AT, tzinfo=local_zone).astimezone(UTC)
+        if not (now - LATE_GRACE <= due < now + PLAN_WINDOW):
+            continue
+        source = f"care-nudge:{user.id}:{sunday.isoformat()}"
+        if db.session.scalar(select(Reminder.id).where(Reminder.source == source)):
+            continue
+        if not carelog.loggable_children(user):  # only people who log care for a child
+            continue
+        row = Reminder(
+            user_id=user.id,
+            source=source,
+            kind="care_nudge",
+            url="/care",
+            due_at=due,
+            not_after=due + timedelta(hours=12),
+            ttl_seconds=12 * 3600,
+            urgency="low",
+        )
+        added += _add_reminder(row)
+    db.session.commit()
+    return added
+
+
 def _source(item: calendar.DueReminder, user: User) -> str:
     return f"appt:{item.appointment.id}:{item.start.isoformat()}:{item.offset_minutes}:{user.id}"
 
@@ -153,6 +193,8 @@ def message_for(reminder: Reminder, user: User, now: datetime) -> dict[str, str]
             body = _when_words(datetime.fromisoformat(reminder.params["start"]), user, now)
         elif reminder.kind == "test":
             body = _("Notifications work on this device.")
+        elif reminder.kind == "care_nudge":
+            body = _("Time to log this week's care hours. Open Familyapp to add them.")
         elif reminder.kind == "plan_review":
             body = _("The care plan is due for its review. Open Familyapp to review it.")
         else:
@@ -541,6 +583,7 @@ def send_due(
     now = now or clock.utcnow()
     plan_reminders(now)
     plan_review_reminders(now)
+    care_log_nudges(now)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     with ThreadPoolExecutor(max_workers=threads) if threads > 1 else nullcontext() as pool:
         while True:

@@ -93,13 +93,14 @@ class TestResultSchema(Schema):
 
 
 class PreferencesSchema(Schema):
-    """Quiet hours (both ends or neither) in the user's own time zone."""
+    """Quiet hours (both ends or neither) in the user's own time zone; the weekly nudge."""
 
     class Meta:
         unknown = EXCLUDE
 
     quiet_start = fields.Time(load_default=None, allow_none=True)
     quiet_end = fields.Time(load_default=None, allow_none=True)
+    weekly_care_nudge = fields.Boolean(load_default=False)
 
     @validates_schema
     def _both(self, data: dict[str, Any], **_: Any) -> None:

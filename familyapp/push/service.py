@@ -132,14 +132,15 @@ def devices(user: User) -> list[PushSubscription]:
 def preferences(user: User) -> PushPreference:
     """The user's quiet hours (none when never set)."""
     found = db.session.get(PushPreference, user.id)
-    return found or PushPreference(user_id=user.id)
+    return found or PushPreference(user_id=user.id, weekly_care_nudge=False)
 
 
 def save_preferences(user: User, data: dict[str, Any]) -> PushPreference:
-    """Set quiet hours (both or neither)."""
+    """Set quiet hours (both or neither) and the weekly care-log nudge."""
     row = db.session.get(PushPreference, user.id) or PushPreference(user_id=user.id)
     row.quiet_start = data.get("quiet_start")
     row.quiet_end = data.get("quiet_end")
+    row.weekly_care_nudge = bool(data.get("weekly_care_nudge"))
     db.session.add(row)
     db.session.commit()
     return row

@@ -21,6 +21,7 @@ def _render(errors: dict[str, Any], values: dict[str, Any] | None = None) -> Any
     shown = values or {
         "quiet_start": prefs.quiet_start.strftime("%H:%M") if prefs.quiet_start else "",
         "quiet_end": prefs.quiet_end.strftime("%H:%M") if prefs.quiet_end else "",
+        "weekly_care_nudge": prefs.weekly_care_nudge,
     }
     return render_template(
         "push/settings.html",

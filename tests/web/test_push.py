@@ -533,3 +533,33 @@ def test_an_overdue_plan_review_reminds_the_guardians_weekly(app, family, stub):
     assert api.post(f"/api/v1/children/{child.id}/plan/review").status_code == 200
     clock.travel(7 * 86400)
     assert _send(app).sent == 0  # reviewed again: quiet for another cycle
+
+
+def test_weekly_care_log_nudge_on_sunday_evening_for_those_who_log_care(app, family, stub):
+    fam, _ = family
+    add_member(app, fam, "viewer@example.org", "viewer")
+    for email in ("g@example.org", "viewer@example.org"):
+        api = signed_in(app, email)
+        _subscribe(api, stub.endpoint(email.split("@")[0]))
+        saved = api.client.post(
+            "/account/notifications", data={"weekly_care_nudge": "true", "csrf_token": api.csrf}
+        )
+        assert saved.status_code == 302
+    page = signed_in(app, "g@example.org").client.get("/account/notifications")
+    assert 'name="weekly_care_nudge" value="true" checked' in page.get_data(as_text=True)
+    now = clock.utcnow()  # the test users' zone is UTC
+    sunday = now.date() + timedelta(days=6 - now.weekday())
+    evening = datetime.combine(sunday, clock_time(18, 0), tzinfo=UTC)
+    if evening <= now:
+        evening += timedelta(days=7)
+    clock.travel((evening - now).total_seconds() - 3600)
+    assert _send(app).sent == 0  # an hour early
+    clock.travel(3600 + 60)
+    result = _send(app)
+    assert result.sent == 1  # the guardian; the viewer logs no care
+    assert [r["path"] for r in stub.received] == ["/push/g"]
+    assert _send(app).sent == 0  # once a week
+    with app.app_context():
+        row = db.session.scalar(select(Reminder).where(Reminder.kind == "care_nudge"))
+        assert row is not None and row.url == "/care"
+        db.remove()

@@ -25,6 +25,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Uuid(), nullable=False),
     sa.Column('quiet_start', sa.Time(), nullable=True),
     sa.Column('quiet_end', sa.Time(), nullable=True),
+    sa.Column('weekly_care_nudge', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_push_preferences_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_push_preferences'))
     )
