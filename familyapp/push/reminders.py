@@ -65,12 +65,28 @@ def _add_reminder(row: Reminder) -> bool:
         return False
 
 
+def _reachable(people: dict[uuid.UUID, list[User]]) -> dict[uuid.UUID, list[User]]:
+    # Only people with a device get reminders queued; one who turns notifications on later is
+    # planned for on the next run (the window looks 26 hours ahead), so nothing is missed.
+    ids_ = {user.id for users in people.values() for user in users}
+    if not ids_:
+        return {}
+    with_device = set(
+        db.session.scalars(
+            select(PushSubscription.user_id).where(PushSubscription.user_id.in_(ids_)).distinct()
+        )
+    )
+    return {
+        key: [user for user in users if user.id in with_device] for key, users in people.items()
+    }
+
+
 def plan_reminders(now: datetime | None = None) -> int:
     """Queue the appointment reminders due soon (idempotent); return how many were added."""
     now = now or clock.utcnow()
     due = calendar.reminders_due(now - LATE_GRACE, now + PLAN_WINDOW)
-    people = families.people_for_child(
-        list({d.appointment.child_id for d in due}), APPOINTMENT_ROLES
+    people = _reachable(
+        families.people_for_child(list({d.appointment.child_id for d in due}), APPOINTMENT_ROLES)
     )
     sources = {_source(d, user) for d in due for user in people.get(d.appointment.child_id, [])}
     known = set()
@@ -103,7 +119,9 @@ def plan_reminders(now: datetime | None = None) -> int:
 def plan_review_reminders(now: datetime) -> int:
     """Queue a reminder for the guardians when a plan's review is due, then weekly until done."""
     due = plan.reviews_due(now.date())
-    people = families.people_for_child([child_id for child_id, _ in due], {Role.GUARDIAN})
+    people = _reachable(
+        families.people_for_child([child_id for child_id, _ in due], {Role.GUARDIAN})
+    )
     added = 0
     for child_id, day in due:
         week = (now.date() - day).days // 7
@@ -133,7 +151,11 @@ def care_log_nudges(now: datetime) -> int:
     rows = db.session.execute(
         select(User)
         .join(PushPreference, PushPreference.user_id == User.id)
-        .where(PushPreference.weekly_care_nudge.is_(True), User.is_active.is_(True))
+        .where(
+            PushPreference.weekly_care_nudge.is_(True),
+            User.is_active.is_(True),
+            User.id.in_(select(PushSubscription.user_id)),
+        )
     ).scalars()
     added = 0
     for user in rows:
@@ -452,9 +474,10 @@ def deliver(
     ]
     retry_at: datetime | None = None
     if not waiting:
-        _finish(reminder, "sent" if sent_any else "failed", "" if sent_any else "no device", now)
+        # Every device was turned off since the reminder was queued: nothing failed.
+        _finish(reminder, "sent" if sent_any else "no_device", "", now)
         if not sent_any:
-            result.failed += 1
+            result.dropped += 1
         return
     for number, device in enumerate(waiting, start=1):
         answer = sender.send(device, payload, reminder)

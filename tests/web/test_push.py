@@ -211,12 +211,19 @@ def test_a_device_is_turned_off_only_by_its_owner(app, family, stub):
     assert _count(app, PushSubscription) == 1
 
 
-def test_reminders_are_planned_once_for_the_people_who_care_for_the_child(app, family):
+def test_reminders_are_planned_once_for_the_people_who_care_for_the_child(app, family, stub):
     fam, child = family
     add_member(app, fam, "nurse@example.org", "caregiver")
     add_member(app, fam, "coordinator@example.org", "care_team")
     api = signed_in(app, "g@example.org")
+    _subscribe(signed_in(app, "coordinator@example.org"), stub.endpoint("coordinator"))
     _appointment(api, child.id, timedelta(hours=2), [120, 1440 * 7])
+    with app.app_context():
+        # Nobody who cares for Sam day to day has a device yet: nothing is queued.
+        assert reminders.plan_reminders() == 0
+        db.remove()
+    _subscribe(api, stub.endpoint("guardian"))
+    _subscribe(signed_in(app, "nurse@example.org"), stub.endpoint("nurse"))
     with app.app_context():
         assert reminders.plan_reminders() == 2  # the 2-hour one, for guardian and nurse
         assert reminders.plan_reminders() == 0  # planning again adds nothing
@@ -405,9 +412,12 @@ def test_a_cancelled_date_sends_nothing(app, family, stub):
     assert stub.received == []
 
 
-def test_two_workers_never_claim_the_same_reminder_and_a_dead_ones_are_taken_over(app, family):
+def test_two_workers_never_claim_the_same_reminder_and_a_dead_ones_are_taken_over(
+    app, family, stub
+):
     _, child = family
     api = signed_in(app, "g@example.org")
+    _subscribe(api, stub.endpoint("w"))
     for i in range(6):
         _appointment(api, child.id, timedelta(minutes=60 + i), [60 + i])
     with app.app_context():
