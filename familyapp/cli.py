@@ -1,4 +1,4 @@
-"""The `familyapp` command: run, demo, db, translations, maintenance."""
+"""The `familyapp` command: run, demo, db, reminders, wages, translations, maintenance."""
 
 from __future__ import annotations
 
@@ -159,6 +159,71 @@ def reminders_worker(every: int) -> None:
         pass
     finally:
         sender.close()
+
+
+@main.group()
+def wages() -> None:
+    """Wage tables the care-log reports value care hours with (the administrator's to set)."""
+
+
+def _echo_rates(rates: Any) -> None:
+    from flask_babel import gettext as _
+
+    from familyapp.carelog import valuation
+
+    if rates is valuation.DEFAULT_RATES:
+        click.echo(_("Built-in defaults (no wage table saved yet)."))
+    click.echo(_("Region: %(region)s, year: %(year)s", region=rates.region, year=rates.year))
+    click.echo(_("Source: %(source)s", source=rates.source))
+    for label, amount in (
+        (_("Home health aide"), rates.aide),
+        (_("Licensed practical nurse"), rates.lpn),
+        (_("Registered nurse"), rates.rn),
+        (_("All occupations"), rates.all_occupations),
+        (_("Minimum wage"), rates.minimum),
+    ):
+        click.echo(_("%(label)s: %(amount)s an hour", label=label, amount=amount))
+    click.echo(_("Minimum wage source: %(source)s", source=rates.minimum_source))
+
+
+@wages.command("show")
+def wages_show() -> None:
+    """Print the wage rates in force, with their region, year and source."""
+    from familyapp.carelog import household
+
+    _echo_rates(household.rates_in_force())
+
+
+@wages.command("set")
+@click.option("--region", help="Where the rates apply, e.g. US.")
+@click.option("--year", help="The year of the rates, 2000 to 2100.")
+@click.option("--source", help="Where the rates come from (shown beside every figure).")
+@click.option("--aide", help="Home health aide, hourly (SOC 31-1120).")
+@click.option("--lpn", help="Licensed practical nurse, hourly (SOC 29-2061).")
+@click.option("--rn", help="Registered nurse, hourly (SOC 29-1141).")
+@click.option("--all-occupations", help="All occupations, hourly: the default caregiver wage.")
+@click.option("--minimum", help="The minimum wage, hourly.")
+@click.option("--minimum-source", help="Where the minimum wage comes from.")
+def wages_set(**options: str | None) -> None:
+    """Validate a wage table and put it in force; nothing is saved if any value is wrong."""
+    from flask_babel import gettext as _
+    from marshmallow import ValidationError
+
+    from familyapp.carelog import household, schemas, valuation
+
+    given = {name: value for name, value in options.items() if value is not None}
+    try:
+        data = schemas.WageTableSchema().load(given)
+    except ValidationError as error:
+        # Option names are the schema's field names with dashes (--all-occupations).
+        assert isinstance(error.messages, dict)
+        for name, messages in sorted(error.messages.items()):
+            for message in messages if isinstance(messages, list) else [messages]:
+                click.echo(f"--{name.replace('_', '-')}: {message}", err=True)
+        raise click.ClickException(_("The wage table was not saved.")) from None
+    household.save_wage_table(valuation.WageRates(**data))
+    click.echo(_("Wage table saved and in force:"))
+    _echo_rates(household.rates_in_force())
 
 
 @main.command("run")

@@ -15,7 +15,7 @@ from marshmallow import ValidationError
 
 from familyapp.carelog import household, reports, schemas, service, valuation
 from familyapp.carelog.models import CareEntry
-from familyapp.core import authz, clock
+from familyapp.core import clock
 from familyapp.core.api import API_PREFIX, api_route, dump, parse
 from familyapp.core.authz import Perm
 from familyapp.families import service as families
@@ -307,8 +307,7 @@ def nursing_week(child_id: str) -> Any:
 @api_route(bp, "/care-program", methods=["GET"], permission=Perm.PROGRAM_READ)
 def program() -> Any:
     """De-identified monthly totals across consenting families (groups under 5 hidden)."""
-    grants = authz.grants_for(current_user.id)
-    if not any(authz.has_role_permission(grant.role, Perm.PROGRAM_READ) for grant in grants):
+    if not reports.may_read_program(current_user):
         abort(404)
     months = reports.program_view(current_user, clock.utcnow().date())
     return jsonify(

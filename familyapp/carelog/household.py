@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from familyapp.accounts.models import User
@@ -27,7 +28,9 @@ from familyapp.carelog.models import (
     WorkMissedEntry,
 )
 from familyapp.core import audit, clock
+from familyapp.core.authz import Role
 from familyapp.core.db import db
+from familyapp.core.errors import ServiceError
 from familyapp.families import service as families
 from familyapp.families.models import Child
 
@@ -35,10 +38,10 @@ from familyapp.families.models import Child
 
 
 def rates_in_force() -> valuation.WageRates:
-    """The newest wage table, or the national defaults (BLS OEWS May 2024) when there is none."""
-    row = db.session.scalar(
-        select(WageTable).order_by(WageTable.year.desc(), WageTable.created_at.desc()).limit(1)
-    )
+    """The wage table saved last, or the national defaults (BLS OEWS May 2024) if none is."""
+    # The last one saved, not the one with the highest year: an administrator who corrects a
+    # table (a wrong year, another region) must see the correction in force at once.
+    row = db.session.scalar(select(WageTable).order_by(WageTable.created_at.desc()).limit(1))
     if row is None:
         return valuation.DEFAULT_RATES
     return valuation.WageRates(
@@ -56,6 +59,7 @@ def rates_in_force() -> valuation.WageRates:
 
 def save_wage_table(rates: valuation.WageRates) -> WageTable:
     """Put a wage table in force (a program's regional rates); older ones stay as history."""
+    # Callers validate first (schemas.WageTableSchema), as views do before any verb.
     row = WageTable(
         region=rates.region,
         year=rates.year,
@@ -68,7 +72,12 @@ def save_wage_table(rates: valuation.WageRates) -> WageTable:
         minimum_source=rates.minimum_source,
     )
     db.session.add(row)
-    audit.record("wage_table.saved", actor_id=None, detail={"region": rates.region})
+    # No actor: the administrator is whoever runs the server (`familyapp wages set`).
+    audit.record(
+        "wage_table.saved",
+        actor_id=None,
+        detail={"region": rates.region, "year": rates.year, "source": rates.source},
+    )
     db.session.commit()
     return row
 
@@ -179,8 +188,31 @@ def set_wage(user: User, family_id: uuid.UUID, data: dict[str, Any]) -> Caregive
     return row
 
 
+# Who can be paid staff: those who log care as the family does. A care-team member's time is
+# the team's already (performed_by "team"); a viewer logs nothing.
+PAID_STAFF_ROLES = frozenset({Role.GUARDIAN.value, Role.CAREGIVER.value})
+
+
+def paid_staff_ids(family_id: uuid.UUID) -> set[uuid.UUID]:
+    """The members of a family marked as paid staff."""
+    return set(
+        db.session.scalars(
+            select(CaregiverProfile.user_id).where(
+                CaregiverProfile.family_id == family_id, CaregiverProfile.paid_staff.is_(True)
+            )
+        )
+    )
+
+
 def set_paid_staff(user: User, family_id: uuid.UUID, member_id: uuid.UUID, paid: bool) -> None:
     """Mark a member as paid to give care (an agency nurse); their entries move with it."""
+    # Only a guardian or caregiver of this family: anyone else answers like a missing record
+    # (and a profile for a non-member would tie a stranger's id to the family).
+    if not any(
+        m["user_id"] == member_id and m["role"] in PAID_STAFF_ROLES
+        for m in families.members(family_id)
+    ):
+        raise ServiceError(_("Not found"), status=404)
     row = profile(family_id, member_id) or CaregiverProfile(family_id=family_id, user_id=member_id)
     row.paid_staff = paid
     db.session.add(row)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from familyapp.core import clock
@@ -28,6 +28,20 @@ class CareEntry(IdMixin, Base):
     __tablename__ = "care_entries"
     __table_args__ = (
         Index("ix_care_entries_child_start", "child_id", "started_at"),
+        # The program view's GROUP BY (child, UTC month, class, who) read in index order and
+        # from the index alone: SQLite otherwise sorts every entry of the year (0007).
+        # PostgreSQL groups by hashing and needs no such index.
+        Index(
+            "ix_care_entries_child_month",
+            "child_id",
+            text("substr(started_at, 1, 7)"),
+            "care_class",
+            "performed_by",
+            "minutes",
+            "started_at",
+            "deleted_at",
+            info={"dialects": ("sqlite",)},  # core.migrate.include_for: alembic skips it elsewhere
+        ).ddl_if(dialect="sqlite"),
         UniqueConstraint("created_by_id", "idempotency_key"),
     )
 

@@ -3,7 +3,8 @@ a weekly series, every valuation method side by side, foregone earnings, the nur
 and the program view (de-identified totals across consenting families, small groups hidden).
 
 Each read is a fixed number of queries whatever the size of the log: entries are read as plain
-columns once and summed here; the program view sums in SQL, in one query for its 12 months."""
+columns once and summed here; the program view sums in SQL, in one query for its 12 months,
+and finds the user's consenting families in SQL too (not through their policy grants)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, String, cast, func, literal_column, select
 
 from familyapp.accounts.models import User
 from familyapp.carelog import household, service, taxonomy, valuation
@@ -29,7 +30,6 @@ from familyapp.carelog.models import (
     ProgramConsent,
     WorkMissedEntry,
 )
-from familyapp.core import authz
 from familyapp.core.authz import Grant, Perm
 from familyapp.core.db import db
 from familyapp.core.i18n import zone
@@ -333,21 +333,22 @@ class ProgramMonth:
     team_cost_per_child: Decimal | None = None
 
 
+def _consenting(user: User) -> Select[uuid.UUID]:
+    # A whole-family grant with PROGRAM_READ, as authz.decide_family asks for a non-read
+    # permission, and the family's consent: one query, whatever the size of the panel.
+    team = families.families_with_role(user.id, Perm.PROGRAM_READ, whole_family=True)
+    return select(ProgramConsent.family_id).where(ProgramConsent.family_id.in_(team))
+
+
 def program_families(user: User) -> list[uuid.UUID]:
     """Families on whose care team the user is and which consented to program totals."""
-    # A whole-family care-team grant, as authz.decide_family asks for a non-read permission
-    # (checked grant by grant: asking decide_family per family would be quadratic).
-    allowed = {
-        grant.family_id
-        for grant in authz.grants_for(user.id)
-        if grant.child_id is None and authz.has_role_permission(grant.role, Perm.PROGRAM_READ)
-    }
-    if not allowed:
-        return []
-    return list(
-        db.session.scalars(
-            select(ProgramConsent.family_id).where(ProgramConsent.family_id.in_(allowed))
-        )
+    return list(db.session.scalars(_consenting(user)))
+
+
+def may_read_program(user: User) -> bool:
+    """Whether the user is on any care team now (the program view's readers)."""
+    return bool(
+        db.session.scalar(select(families.families_with_role(user.id, Perm.PROGRAM_READ).exists()))
     )
 
 
@@ -360,54 +361,81 @@ def _months(today: date, count: int) -> list[date]:
     return list(reversed(months))
 
 
-def _month_bucket() -> Any:
-    # The UTC calendar month of a start as 'YYYY-MM' (times are stored in UTC on both).
+def _sqlite() -> bool:
     assert db.engine is not None
-    if db.engine.dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", CareEntry.started_at), "YYYY-MM")
-    return func.strftime("%Y-%m", CareEntry.started_at)
+    return db.engine.dialect.name == "sqlite"
+
+
+def _month_bucket() -> Any:
+    # The UTC calendar month of a start; its text begins 'YYYY-MM' (times are stored in UTC).
+    if not _sqlite():
+        # A timestamp, not to_char's text: cheaper to compute, hash and sort for 241,000 rows.
+        return func.date_trunc("month", func.timezone("UTC", CareEntry.started_at))
+    # SQLite keeps a DateTime as 'YYYY-MM-DD HH:MM:SS.ffffff' text, so the month is its first
+    # 7 characters. Written exactly as ix_care_entries_child_month's expression (literals, not
+    # bound parameters), so SQLite reads the groups in index order instead of sorting 241,000
+    # rows (migration 0007, docs/performance.md).
+    return func.substr(CareEntry.started_at, literal_column("1"), literal_column("7"))
 
 
 def program_view(user: User, today: date) -> list[ProgramMonth]:
     """Hours and cost per child per month over the last 12 months, across consenting families;
     a month with fewer than 5 families is suppressed."""
-    family_ids = program_families(user)
     rates = household.rates_in_force()
     months = _months(today, PROGRAM_MONTHS)
+    children_of = select(Child.id).where(Child.family_id.in_(_consenting(user)))
+    # Ids are only counted here, never shown: read as text, which spares making 19,000 UUID
+    # objects for a 1,000-family program (SQLite stores them as text; PostgreSQL casts).
+    child_id = cast(CareEntry.child_id, String)
+    family_of = {
+        child: family
+        for child, family in db.session.execute(
+            select(cast(Child.id, String), cast(Child.family_id, String)).where(
+                Child.family_id.in_(_consenting(user))
+            )
+        )
+    }
     grouped: dict[str, list[Any]] = defaultdict(list)
-    if family_ids:
-        # One GROUP BY for the whole year (the family list is bound once, not once a month).
+    if family_of:
+        # One GROUP BY for the whole year, the families as a subquery (never a bound list, which
+        # SQLite caps and which would grow with the panel). Child first, then month: the order of
+        # the index, so the groups stream out of it.
         bucket = _month_bucket()
         start = datetime.combine(months[0], time(0, 0), tzinfo=UTC)
         following = (months[-1] + timedelta(days=32)).replace(day=1)
         end = datetime.combine(following, time(0, 0), tzinfo=UTC)
         stmt = (
             select(
+                child_id,
                 bucket,
-                Child.family_id,
-                CareEntry.child_id,
                 CareEntry.care_class,
                 CareEntry.performed_by,
                 func.sum(CareEntry.minutes),
             )
-            .join(Child, Child.id == CareEntry.child_id)
             .where(
-                Child.family_id.in_(family_ids),
+                CareEntry.child_id.in_(children_of),
                 CareEntry.deleted_at.is_(None),
                 CareEntry.started_at >= start,
                 CareEntry.started_at < end,
+                *_index_window(bucket, months),
             )
-            .group_by(
-                bucket,
-                Child.family_id,
-                CareEntry.child_id,
-                CareEntry.care_class,
-                CareEntry.performed_by,
-            )
+            .group_by(CareEntry.child_id, bucket, CareEntry.care_class, CareEntry.performed_by)
         )
-        for month_key, *row in db.session.execute(stmt):
-            grouped[str(month_key)].append(row)
+        # Through the connection: plain rows, without the ORM's result machinery per row.
+        rows = db.session.connection().execute(stmt).all()
+        for child, month_key, care_class, performed_by, minutes in rows:
+            grouped[str(month_key)[:7]].append(
+                (family_of.get(child), child, care_class, performed_by, minutes)
+            )
     return [_program_month(m, grouped.get(m.isoformat()[:7], []), rates) for m in months]
+
+
+def _index_window(bucket: Any, months: list[date]) -> list[Any]:
+    # The same window again, as months, so SQLite seeks its index by month too. PostgreSQL
+    # would only evaluate it twice more per row (and misjudge the row count from it).
+    if not _sqlite():
+        return []
+    return [bucket >= months[0].isoformat()[:7], bucket <= months[-1].isoformat()[:7]]
 
 
 def _program_month(month: date, rows: Sequence[Any], rates: valuation.WageRates) -> ProgramMonth:
@@ -415,19 +443,19 @@ def _program_month(month: date, rows: Sequence[Any], rates: valuation.WageRates)
     if len(contributing) < MIN_GROUP:
         return ProgramMonth(month, len(contributing), True)
     children_seen = set()
-    by_class: dict[str, Decimal] = defaultdict(Decimal)
-    coordination = ZERO
-    team = ZERO
+    # Whole minutes summed first, as integers, and made hours once per class: exact, and
+    # 19,000 Decimal divisions fewer for a 1,000-family program.
+    family_minutes: dict[str, int] = defaultdict(int)
+    team_minutes = 0
     for _family_id, child_id, care_class, performed_by, minutes in rows:
         children_seen.add(child_id)
-        hours = valuation.hours(int(minutes))
         if performed_by == TEAM:
-            team += hours
-            continue
-        if performed_by == FAMILY:
-            by_class[care_class] += hours
-            if care_class == taxonomy.COORDINATION:
-                coordination += hours
+            team_minutes += int(minutes)
+        elif performed_by == FAMILY:
+            family_minutes[care_class] += int(minutes)
+    by_class = {code: valuation.hours(m) for code, m in family_minutes.items()}
+    coordination = by_class.get(taxonomy.COORDINATION, ZERO)
+    team = valuation.hours(team_minutes)
     children = len(children_seen)
     task = next(
         r for r in valuation.replacement_costs(by_class, rates) if r.code == valuation.TASK_BASED

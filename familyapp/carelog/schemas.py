@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates,
+)
 
 from familyapp.carelog.taxonomy import CLASSES
 
@@ -18,7 +27,8 @@ def _between(low: float, high: float, message: Any) -> Any:
 
     def check(value: Any) -> None:
         if value is not None and not low <= value <= high:
-            raise ValidationError(message)
+            # str(): marshmallow keeps a lazy string as a sequence and lists its characters.
+            raise ValidationError(str(message))
 
     return check
 
@@ -84,6 +94,75 @@ class WageRatesSchema(Schema):
     all_occupations = fields.Decimal(as_string=True)
     minimum = fields.Decimal(as_string=True)
     minimum_source = fields.String()
+
+
+def _positive_under(limit: int, message: Any) -> Any:
+    """An amount above zero and below `limit` (a wage of 0 or 1,000 an hour is a typo)."""
+
+    def check(value: Any) -> None:
+        if value is not None and not 0 < value < limit:
+            raise ValidationError(str(message))
+
+    return check
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError(str(_l("This field is required.")))
+
+
+def _wage_field() -> Any:
+    return fields.Decimal(
+        required=True,
+        places=2,
+        rounding=ROUND_HALF_UP,
+        error_messages=REQUIRED,
+        validate=_positive_under(1000, _l("Enter an hourly wage above 0 and under 1000.")),
+    )
+
+
+def _text_field(length: int) -> Any:
+    return fields.String(
+        required=True,
+        error_messages=REQUIRED,
+        validate=[validate.Length(min=1, max=length), _not_blank],
+    )
+
+
+class WageTableSchema(Schema):
+    """A wage table an administrator puts in force: region, year, source and hourly rates."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    region = _text_field(60)
+    year = fields.Integer(
+        required=True,
+        strict=False,
+        error_messages=REQUIRED,
+        validate=validate.Range(min=2000, max=2100, error=_l("Enter a year from 2000 to 2100.")),
+    )
+    source = _text_field(300)
+    aide = _wage_field()
+    lpn = _wage_field()
+    rn = _wage_field()
+    all_occupations = _wage_field()
+    minimum = _wage_field()
+    minimum_source = _text_field(300)
+
+    @post_load
+    def _strip(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+
+
+class PaidStaffSchema(Schema):
+    """Whether a member is paid to give care (an agency nurse): their hours are shown apart."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    user_id = fields.UUID(required=True, error_messages=REQUIRED)
+    paid = fields.Boolean(required=True, error_messages=REQUIRED)
 
 
 class TimerStartSchema(Schema):

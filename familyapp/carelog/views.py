@@ -376,6 +376,25 @@ def consent(child_id: str) -> Any:
     return _back(child)
 
 
+@bp.route("/families/<family_id>/care/paid-staff", methods=["POST"])
+@requires(Perm.FAMILY_MANAGE)
+def paid_staff(family_id: str) -> Any:
+    """Mark a member as paid staff (an agency nurse), or not; their hours move with it."""
+    family = families.get_family(family_id)
+    data, errors = load_form(schemas.PaidStaffSchema(), request.form)
+    if data is None:
+        _flash_errors(errors)
+    else:
+        household.set_paid_staff(current_user, family.id, data["user_id"], data["paid"])
+        flash(
+            _("Saved: their care hours are shown apart, as paid care.")
+            if data["paid"]
+            else _("Saved: their care hours count as the family's."),
+            "success",
+        )
+    return redirect(url_for("families.family", family_id=family.id))
+
+
 @bp.route("/children/<child_id>/care/activities", methods=["POST"])
 @requires(Perm.CARELOG_WRITE)
 def add_activity(child_id: str) -> Any:
@@ -396,8 +415,7 @@ def add_activity(child_id: str) -> Any:
 @requires(Perm.PROGRAM_READ)
 def program() -> Any:
     """De-identified monthly totals across consenting families, small groups hidden."""
-    grants = authz.grants_for(current_user.id)
-    if not any(has_role_permission(grant.role, Perm.PROGRAM_READ) for grant in grants):
+    if not reports.may_read_program(current_user):
         abort(404)
     today = clock.utcnow().date()
     return render_template(

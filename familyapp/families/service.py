@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from familyapp.accounts import service as accounts
 from familyapp.accounts.models import User
@@ -34,6 +34,26 @@ def load_grants(user_id: uuid.UUID) -> list[Grant]:
         )
         for row in rows
     ]
+
+
+def families_with_role(
+    user_id: uuid.UUID, perm: Perm, *, whole_family: bool = False
+) -> Select[uuid.UUID]:
+    """A query of the families where the user now holds a role that carries `perm`."""
+    # The policy's own rules (authz.Grant.active, the role matrix) asked in SQL, for callers
+    # that need many families at once: a coordinator's 1,000 memberships need not become
+    # 1,000 grant objects to yield a list of ids.
+    now = clock.utcnow()
+    roles = [role.value for role in Role if authz.has_role_permission(role, perm)]
+    stmt = select(Membership.family_id).where(
+        Membership.user_id == user_id,
+        Membership.role.in_(roles),
+        or_(Membership.starts_at.is_(None), Membership.starts_at <= now),
+        or_(Membership.expires_at.is_(None), Membership.expires_at > now),
+    )
+    if whole_family:
+        stmt = stmt.where(Membership.child_id.is_(None))
+    return stmt
 
 
 def family_of_child(child_id: uuid.UUID) -> uuid.UUID | None:

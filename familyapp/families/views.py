@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from familyapp.carelog import household as carelog
 from familyapp.core.authz import Perm, Role, authorize_family, requires
 from familyapp.core.errors import ServiceError
 from familyapp.core.forms import load_form
@@ -63,6 +64,8 @@ def family(family_id: str) -> Any:
         family=fam,
         children=[c for c in service.children_for(current_user) if c.family_id == fam.id],
         members=service.members(fam.id),
+        paid_staff=carelog.paid_staff_ids(fam.id),
+        paid_staff_roles=carelog.PAID_STAFF_ROLES,
         invitations=service.invitations(fam.id) if is_guardian else [],
         is_guardian=is_guardian,
         new_link=request.args.get("link"),
@@ -256,6 +259,7 @@ def _labels() -> dict[str, Any]:
             "invitation.revoked": _("revoked an invitation"),
             "invitation.accepted": _("accepted an invitation"),
             "membership.revoked": _("removed someone's access"),
+            "caregiver.paid_staff": _("changed who is paid care staff"),
         }.get(action, action)
 
     return {

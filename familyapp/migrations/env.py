@@ -7,6 +7,7 @@ from sqlalchemy import engine_from_config, pool
 
 from familyapp import import_models
 from familyapp.core.db import Base
+from familyapp.core.migrate import include_for
 
 import_models()
 config = context.config
@@ -33,7 +34,10 @@ def run_migrations_online() -> None:
     with connectable.connect() as connection:
         # Batch mode lets ALTER TABLE work on SQLite, which cannot alter columns in place.
         context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=True
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=True,
+            include_object=include_for(connection.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -470,3 +470,85 @@ def test_program_view_suppresses_small_groups(app, family):
     assert current["hours_per_child"] == "1.0" and current["cost_per_child"] == "30.00"
     page = signed_in(app, team_email).get("/care/program")
     assert page.status_code == 200 and "$30.00" in page.get_data(as_text=True)
+
+
+def test_program_families_follow_the_policy_in_one_query(app, family):
+    from familyapp.carelog import reports
+    from familyapp.families.models import Membership
+
+    fam, child = family
+    team = add_member(app, fam, "team@example.org", "care_team")
+    others = [family_with_child(app, f"g{i}@example.org", f"Kid {i}") for i in range(4)]
+    with app.test_request_context("/"):
+        now = clock.utcnow()
+        guardian = db.session.scalar(select(User).where(User.email == "g@example.org"))
+        member = db.session.get(User, team.id)
+        carelog_household.set_consent(guardian, fam.id, True)
+        # Consenting, but the coordinator's membership there has ended, is not yet begun, or
+        # covers one child only: none of these families is the coordinator's to count.
+        for (owner, other, kid), window in zip(
+            others[:3],
+            [
+                {"expires_at": now - timedelta(days=1)},
+                {"starts_at": now + timedelta(days=1)},
+                {"child_id": "kid"},
+            ],
+            strict=True,
+        ):
+            if window.get("child_id"):
+                window["child_id"] = kid.id
+            db.session.add(
+                Membership(family_id=other.id, user_id=member.id, role="care_team", **window)
+            )
+            carelog_household.set_consent(db.session.get(User, owner.id), other.id, True)
+        # On the team, but the family did not consent.
+        db.session.add(Membership(family_id=others[3][1].id, user_id=member.id, role="care_team"))
+        db.session.commit()
+
+        statements: list[str] = []
+
+        def listener(*args):
+            statements.append(args[2])
+
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert reports.program_families(member) == [fam.id]
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert len(statements) == 1
+        assert reports.may_read_program(member)
+        assert not reports.may_read_program(guardian)
+        del child
+
+
+def test_program_query_reads_the_index_in_order_on_sqlite(app, family):
+    # The program view's speed on SQLite rests on the GROUP BY streaming out of
+    # ix_care_entries_child_month (docs/performance.md); a changed expression would silently
+    # bring back a sort of every entry of the year.
+    from familyapp.carelog import reports
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the index and the plan are SQLite's")
+    fam, _child = family
+    team = add_member(app, fam, "team@example.org", "care_team")
+    statements: list[tuple[str, object]] = []
+
+    def listener(_conn, _cursor, statement, parameters, *_rest):
+        statements.append((statement, parameters))
+
+    with app.test_request_context("/"):
+        guardian = db.session.scalar(select(User).where(User.email == "g@example.org"))
+        carelog_household.set_consent(guardian, fam.id, True)
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            reports.program_view(db.session.get(User, team.id), datetime.now(UTC).date())
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        statement, parameters = next(s for s in statements if "GROUP BY" in s[0])
+        plan = " ".join(
+            str(row[-1])
+            for row in db.session.connection().exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statement, parameters
+            )
+        )
+    assert "ix_care_entries_child_month" in plan and "TEMP B-TREE" not in plan, plan
