@@ -197,17 +197,29 @@ def set_exception(
 
 
 def _exceptions_of(
-    appointments: list[Appointment],
+    appointments: list[Appointment], window: tuple[datetime, datetime] | None = None
 ) -> dict[uuid.UUID, list[AppointmentException]]:
-    # One query for the exceptions of every appointment shown (never one per series).
+    # One query for the exceptions of every appointment shown (never one per series), and
+    # only those near the window: a series of years has years of cancelled and moved dates.
     exceptions: dict[uuid.UUID, list[AppointmentException]] = {}
-    if appointments:
-        for row in db.session.scalars(
-            select(AppointmentException).where(
-                AppointmentException.appointment_id.in_([a.id for a in appointments])
+    if not appointments:
+        return exceptions
+    stmt = select(AppointmentException).where(
+        AppointmentException.appointment_id.in_([a.id for a in appointments])
+    )
+    if window is not None:
+        # An occurrence overlapping the window may start up to its length (plus the margin
+        # the expansion itself uses) before it.
+        longest = max(a.ends_at - a.starts_at for a in appointments)
+        lo, hi = window[0] - longest - timedelta(days=2), window[1] + timedelta(days=2)
+        stmt = stmt.where(
+            or_(
+                AppointmentException.original_start.between(lo, hi),
+                AppointmentException.new_starts_at.between(lo, hi),
             )
-        ):
-            exceptions.setdefault(row.appointment_id, []).append(row)
+        )
+    for row in db.session.scalars(stmt):
+        exceptions.setdefault(row.appointment_id, []).append(row)
     return exceptions
 
 
@@ -239,7 +251,7 @@ def agenda(
     if discipline:
         stmt = stmt.where(Appointment.discipline == discipline)
     appointments = list(db.session.scalars(stmt))
-    exceptions = _exceptions_of(appointments)
+    exceptions = _exceptions_of(appointments, (window_start, window_end))
     items: list[AgendaItem] = []
     for appointment in appointments:
         rows = exceptions.get(appointment.id, [])
@@ -531,7 +543,7 @@ def reminders_due(window_start: datetime, window_end: datetime) -> list[DueRemin
         or_(Appointment.series_ends_at.is_(None), Appointment.series_ends_at > window_start),
     )
     appointments = [a for a in db.session.scalars(stmt) if a.reminder_offsets_minutes]
-    exceptions = _exceptions_of(appointments)
+    exceptions = _exceptions_of(appointments, (window_start, window_end + longest))
     found = []
     for appointment in appointments:
         offsets = appointment.reminder_offsets_minutes

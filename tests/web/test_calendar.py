@@ -574,3 +574,28 @@ def test_agenda_query_count_does_not_grow_with_the_calendar(app, family):
     large = {path: count(path) for path in small}
     assert large == small
     assert max(large.values()) <= 12
+
+
+def test_a_date_moved_far_away_shows_where_it_went_and_not_where_it_was(app, family):
+    _, child = family
+    api = signed_in(app, "g@example.org")
+    made = api.post(f"/api/v1/children/{child.id}/appointments", THERAPY).get_json()
+    # The 20 October session moves to 5 January (a winter-break catch-up).
+    moved = api.post(
+        f"/api/v1/appointments/{made['id']}/exceptions",
+        {
+            "original_start": "2026-10-20T14:30:00+00:00",
+            "starts_at": "2027-01-05T13:00:00",
+            "ends_at": "2027-01-05T14:00:00",
+        },
+    )
+    assert moved.status_code == 200, moved.get_json()
+
+    def starts(window: str) -> list[str]:
+        listed = api.get(f"/api/v1/children/{child.id}/appointments?{window}").get_json()
+        return [o["starts_at"] for a in listed for o in a["occurrences"]]
+
+    october = starts("from=2026-10-19T00:00:00Z&to=2026-10-26T00:00:00Z")
+    assert october == []
+    january = starts("from=2027-01-05T00:00:00Z&to=2027-01-06T00:00:00Z")
+    assert january == ["2027-01-05T15:30:00+00:00", "2027-01-05T19:00:00+00:00"]  # 13:00 CST
