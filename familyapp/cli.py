@@ -85,7 +85,7 @@ def _maintenance_loop(app: Flask, stop: threading.Event, every_seconds: int = 30
         settings = app.extensions["familyapp.settings"]
         sender = queue.sender_for(settings.instance_path, settings.vapid_subject)
     while not stop.wait(every_seconds):
-        _reminder_tick(app, sender)
+        _reminder_tick(app, sender, _threads(settings, None))
         with app.app_context():
             try:
                 settings = app.extensions["familyapp.settings"]
@@ -106,13 +106,21 @@ def reminders() -> None:
     """Push reminders: deliver what is due."""
 
 
-def _reminder_tick(app: Flask, sender: Any) -> Any:
+def _threads(settings: Any, asked: int | None) -> int:
+    # Sends wait on the network, so threads overlap them; SQLite has one writer at a time and
+    # gains nothing from them (benchmarks/push_delivery.py), PostgreSQL does.
+    if asked:
+        return asked
+    return 1 if settings.is_sqlite else 4
+
+
+def _reminder_tick(app: Flask, sender: Any, threads: int = 1) -> Any:
     from familyapp.core.db import db as database
     from familyapp.push import reminders as queue
 
     with app.app_context():
         try:
-            return queue.send_due(sender)
+            return queue.send_due(sender, threads=threads)
         except Exception:  # keep a worker alive; the next tick retries
             log.exception("reminder tick failed")
             database.session.rollback()
@@ -121,16 +129,20 @@ def _reminder_tick(app: Flask, sender: Any) -> Any:
             database.remove()
 
 
+THREADS_HELP = "Threads sending at once (default: 1 on SQLite, 4 on PostgreSQL)."
+
+
 @reminders.command("send")
 @click.option("--once", is_flag=True, help="Deliver everything due, then exit (the default).")
-def reminders_send(once: bool) -> None:
+@click.option("--threads", type=int, default=None, help=THREADS_HELP)
+def reminders_send(once: bool, threads: int | None) -> None:
     """Deliver every reminder that is due now, then exit."""
     from familyapp.push import reminders as queue
 
     settings = _settings()
     sender = queue.sender_for(settings.instance_path, settings.vapid_subject)
     try:
-        result = queue.send_due(sender)
+        result = queue.send_due(sender, threads=_threads(settings, threads))
     finally:
         sender.close()
     click.echo(
@@ -141,7 +153,8 @@ def reminders_send(once: bool) -> None:
 
 @reminders.command("worker")
 @click.option("--every", default=30, show_default=True, type=int, help="Seconds between runs.")
-def reminders_worker(every: int) -> None:
+@click.option("--threads", type=int, default=None, help=THREADS_HELP)
+def reminders_worker(every: int, threads: int | None) -> None:
     """Deliver reminders in a loop (run beside the web servers; several may run at once)."""
     from familyapp.push import reminders as queue
 
@@ -152,7 +165,7 @@ def reminders_worker(every: int) -> None:
     click.echo(f"reminder worker: every {every} s (Ctrl-C stops)")
     try:
         while True:
-            _reminder_tick(app, sender)
+            _reminder_tick(app, sender, _threads(settings, threads))
             if stop.wait(every):
                 break
     except KeyboardInterrupt:

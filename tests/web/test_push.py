@@ -573,3 +573,27 @@ def test_weekly_care_log_nudge_on_sunday_evening_for_those_who_log_care(app, fam
         row = db.session.scalar(select(Reminder).where(Reminder.kind == "care_nudge"))
         assert row is not None and row.url == "/care"
         db.remove()
+
+
+def test_threads_share_a_batch_and_each_reminder_goes_out_once(app, family, stub):
+    _, child = family
+    api = signed_in(app, "g@example.org")
+    _subscribe(api, stub.endpoint("t1"))
+    _subscribe(api, stub.endpoint("t2"))
+    for i in range(7):
+        _appointment(api, child.id, timedelta(minutes=60 + i), [60 + i])
+    with app.app_context():
+        settings = app.extensions["familyapp.settings"]
+        sender = reminders.sender_for(settings.instance_path, settings.vapid_subject)
+        try:
+            result = reminders.send_due(sender, threads=3, batch=4)
+        finally:
+            sender.close()
+            db.remove()
+    assert result.sent == 14  # 7 reminders x 2 devices
+    paths = sorted(r["path"] for r in stub.received)
+    assert paths == ["/push/t1"] * 7 + ["/push/t2"] * 7
+    with app.app_context():
+        statuses = db.session.scalars(select(Reminder.status)).all()
+        assert statuses == ["sent"] * 7
+        db.remove()
