@@ -15,11 +15,11 @@ from marshmallow import ValidationError
 
 from familyapp.carelog import household, reports, schemas, service, valuation
 from familyapp.carelog.models import CareEntry
-from familyapp.core import clock
+from familyapp.core import authz, clock
 from familyapp.core.api import API_PREFIX, api_route, dump, parse
 from familyapp.core.authz import Perm
 from familyapp.families import service as families
-from familyapp.families.models import Child
+from familyapp.families.models import Child, Family
 
 bp = Blueprint("carelog_api", __name__, url_prefix=API_PREFIX)
 
@@ -51,9 +51,10 @@ def entry_body(entry: CareEntry) -> dict[str, Any]:
     return body
 
 
-def date_range(child: Child, default_days: int = 28) -> tuple[date, date]:
-    """?from=&to= as local dates (default: the last 4 weeks, today included)."""
-    today = service.today_for(child)
+def date_range(subject: Child | Family, default_days: int = 28) -> tuple[date, date]:
+    """?from=&to= as local dates of the child's or family's zone (default: the last 4 weeks,
+    today included)."""
+    today = service.today_for(subject) if isinstance(subject, Child) else service.today_in(subject)
     parsed: dict[str, date] = {}
     for name, default in (("from", today - timedelta(days=default_days - 1)), ("to", today)):
         value = request.args.get(name)
@@ -68,11 +69,13 @@ def date_range(child: Child, default_days: int = 28) -> tuple[date, date]:
     return parsed["from"], parsed["to"]
 
 
-def report_body(report: reports.Report) -> dict[str, Any]:
+def report_body(
+    report: reports.Report, schema: schemas.CareReportSchema | None = None
+) -> dict[str, Any]:
     """A report as JSON (method labels in English: the codes are the contract)."""
     for method in [*report.replacement_cost, report.foregone_earnings]:
         method.label = METHOD_LABELS.get(method.code, method.code)
-    body: dict[str, Any] = schemas.CareReportSchema().dump(report)
+    body: dict[str, Any] = (schema or schemas.CareReportSchema()).dump(report)
     body["rates"] = schemas.WageRatesSchema().dump(report.rates)
     return body
 
@@ -211,6 +214,29 @@ def care_report(child_id: str) -> Any:
     child = families.get_child(child_id)
     first, last = date_range(child)
     return jsonify(report_body(reports.child_report(current_user, g.grant, child, first, last)))
+
+
+@api_route(
+    bp,
+    "/families/<family_id>/care-report",
+    methods=["GET"],
+    permission=Perm.CARELOG_READ,
+    response=schemas.FamilyCareReportSchema,
+)
+def family_care_report(family_id: str) -> Any:
+    """The child report summed over the family's children (guardians and the care team)."""
+    family = families.get_family(family_id)
+    children = reports.fully_seen_children(current_user, family.id)
+    if not children:
+        # A caregiver sees only the care time they logged, child by child: the family's
+        # totals are not theirs to read (403, as the family itself is no secret to them).
+        abort(403)
+    first, last = date_range(family)
+    authz.record_phi_reads(
+        authz.grants_for(current_user.id), family.id, [c.id for c in children], Perm.CARELOG_READ
+    )
+    found = reports.family_report(current_user, family, children, first, last)
+    return jsonify(report_body(found, schemas.FamilyCareReportSchema()))
 
 
 def csv_response(rows: Any, filename: str) -> Response:

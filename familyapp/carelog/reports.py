@@ -1,6 +1,7 @@
-"""Reading the care log: a child's report for any range of dates (hours by class and activity,
-a weekly series, every valuation method side by side, foregone earnings, the nursing shortfall)
-and the program view (de-identified totals across consenting families, small groups hidden).
+"""Reading the care log: a child's or a family's report for any range of dates (hours by class
+and activity, a weekly series, every valuation method side by side, foregone earnings, the
+nursing shortfall; a family's sums its children's with the same code) and the program view
+(de-identified totals across consenting families, small groups hidden).
 
 Each read is a fixed number of queries whatever the size of the log: entries are read as plain
 columns once and summed here; the program view sums in SQL, in one query for its 12 months,
@@ -30,11 +31,12 @@ from familyapp.carelog.models import (
     ProgramConsent,
     WorkMissedEntry,
 )
+from familyapp.core import authz
 from familyapp.core.authz import Grant, Perm
 from familyapp.core.db import db
 from familyapp.core.i18n import zone
 from familyapp.families import service as families
-from familyapp.families.models import Child
+from familyapp.families.models import Child, Family
 
 # Program totals are shown only for groups of at least this many families, so no family can
 # be picked out of a month's figures (small-cell suppression, as public-health tables do).
@@ -77,9 +79,10 @@ class Method:
 
 @dataclass
 class Report:
-    """A child's care report for [from_, to] (local dates in the family's time zone)."""
+    """A child's (or a family's) care report for [from_, to] (local dates in the family's
+    time zone). A family report has no child_id, and its family_id and children set."""
 
-    child_id: uuid.UUID
+    child_id: uuid.UUID | None
     from_: date
     to: date
     days: int
@@ -102,6 +105,8 @@ class Report:
     national_hours_per_week: Decimal = field(
         default=valuation.NATIONAL_AVERAGES[valuation.AIDE_ALL].hours_per_week
     )
+    family_id: uuid.UUID | None = None
+    children: list[Child] = field(default_factory=list)
 
 
 def window(first: date, last: date, tz: str) -> tuple[datetime, datetime]:
@@ -119,8 +124,51 @@ def _monday(day: date) -> date:
 def child_report(user: User, grant: Grant, child: Child, first: date, last: date) -> Report:
     """The child's care report for local dates first..last (a caregiver's: their own time)."""
     family = families.get_family(child.family_id)
+    return _report(user, family, [child.id], first, last, own_only=not service.sees_all(grant))
+
+
+def fully_seen_children(user: User, family_id: uuid.UUID) -> list[Child]:
+    """The family's children whose every entry the user may read: those a guardian or
+    care-team grant of theirs covers (a caregiver's grant shows only their own time)."""
+    grants = [
+        g for g in authz.grants_for(user.id) if g.family_id == family_id and service.sees_all(g)
+    ]
+    if not grants:
+        return []
+    children = db.session.scalars(
+        select(Child).where(Child.family_id == family_id).order_by(Child.created_at)
+    )
+    return [
+        child
+        for child in children
+        if any(g.child_id is None or g.child_id == child.id for g in grants)
+    ]
+
+
+def family_report(
+    user: User, family: Family, children: Sequence[Child], first: date, last: date
+) -> Report:
+    """The family's care report for local dates first..last: the entries, work missed and
+    nursing hours of `children` (see fully_seen_children) summed, valued as one child's are."""
+    found = _report(user, family, [c.id for c in children], first, last, own_only=False)
+    found.child_id = None
+    found.family_id = family.id
+    found.children = list(children)
+    return found
+
+
+def _report(
+    user: User,
+    family: Family,
+    child_ids: list[uuid.UUID],
+    first: date,
+    last: date,
+    *,
+    own_only: bool,
+) -> Report:
+    """The report over the children `child_ids` of one family, in a fixed number of queries
+    whatever the number of children and entries (the ids go in one IN list each time)."""
     start, end = window(first, last, family.time_zone)
-    own_only = not service.sees_all(grant)
     stmt = select(
         CareEntry.started_at,
         CareEntry.minutes,
@@ -128,7 +176,7 @@ def child_report(user: User, grant: Grant, child: Child, first: date, last: date
         CareEntry.care_class,
         CareEntry.performed_by,
     ).where(
-        CareEntry.child_id == child.id,
+        CareEntry.child_id.in_(child_ids),
         CareEntry.deleted_at.is_(None),
         CareEntry.started_at >= start,
         CareEntry.started_at < end,
@@ -148,7 +196,7 @@ def child_report(user: User, grant: Grant, child: Child, first: date, last: date
         by_activity[(activity, care_class)] += minutes
         by_week[_monday(started_at.astimezone(local).date())] += minutes
 
-    labels = household.activity_labels(child.family_id)
+    labels = household.activity_labels(family.id)
     rates = household.rates_in_force()
     days = (last - first).days + 1
     class_hours = {code: valuation.hours(m) for code, m in by_class.items()}
@@ -165,7 +213,7 @@ def child_report(user: User, grant: Grant, child: Child, first: date, last: date
         )
         for r in valuation.replacement_costs(class_hours, rates)
     ]
-    missed = _work_missed(user, child, family.id, first, last, own_only)
+    missed = _work_missed(user, child_ids, family.id, first, last, own_only)
     foregone_amount = valuation.foregone_earnings(missed, rates)
     missed_hours = sum((item.hours for item in missed), ZERO)
     foregone = Method(
@@ -177,7 +225,7 @@ def child_report(user: User, grant: Grant, child: Child, first: date, last: date
         {"default": rates.all_occupations},
         f"{valuation.ROMLEY}; {rates.source}; annual earnings / 2,088",
     )
-    authorised, delivered = _nursing(child.id, first, last)
+    authorised, delivered = _nursing(child_ids, first, last)
     team_hours = valuation.hours(other[TEAM])
     weeks = []
     monday = _monday(first)
@@ -185,7 +233,7 @@ def child_report(user: User, grant: Grant, child: Child, first: date, last: date
         weeks.append(Week(monday, valuation.hours(by_week.get(monday, 0))))
         monday += timedelta(days=7)
     return Report(
-        child_id=child.id,
+        child_id=child_ids[0] if len(child_ids) == 1 else None,
         from_=first,
         to=last,
         days=days,
@@ -223,12 +271,18 @@ def _national(code: str) -> Decimal | None:
 
 
 def _work_missed(
-    user: User, child: Child, family_id: uuid.UUID, first: date, last: date, own_only: bool
+    user: User,
+    child_ids: list[uuid.UUID],
+    family_id: uuid.UUID,
+    first: date,
+    last: date,
+    own_only: bool,
 ) -> list[valuation.WorkMissed]:
+    # Summed per caregiver over the children: each caregiver's wage applies once to their hours.
     stmt = (
         select(WorkMissedEntry.caregiver_id, func.sum(WorkMissedEntry.minutes))
         .where(
-            WorkMissedEntry.child_id == child.id,
+            WorkMissedEntry.child_id.in_(child_ids),
             WorkMissedEntry.day >= first,
             WorkMissedEntry.day <= last,
         )
@@ -261,10 +315,10 @@ def _work_missed(
     return items
 
 
-def _nursing(child_id: uuid.UUID, first: date, last: date) -> tuple[Decimal, Decimal]:
+def _nursing(child_ids: list[uuid.UUID], first: date, last: date) -> tuple[Decimal, Decimal]:
     row = db.session.execute(
         select(func.sum(NursingWeek.authorised_hours), func.sum(NursingWeek.delivered_hours)).where(
-            NursingWeek.child_id == child_id,
+            NursingWeek.child_id.in_(child_ids),
             NursingWeek.week_start >= _monday(first),
             NursingWeek.week_start <= last,
         )

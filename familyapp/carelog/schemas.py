@@ -291,3 +291,17 @@ class CareReportSchema(Schema):
     nursing_shortfall_hours = fields.Decimal(as_string=True)
     rates = fields.Nested(WageRatesSchema)
     national_hours_per_week = fields.Decimal(as_string=True)
+
+
+class ReportChildSchema(Schema):
+    """A child whose care a family report sums."""
+
+    id = fields.UUID()
+    display_name = fields.String()
+
+
+class FamilyCareReportSchema(CareReportSchema):
+    """A family's care report: the child report's fields summed over `children`."""
+
+    family_id = fields.UUID()
+    children = fields.List(fields.Nested(ReportChildSchema))

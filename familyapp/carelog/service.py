@@ -31,7 +31,7 @@ from familyapp.core.db import db
 from familyapp.core.errors import ServiceError
 from familyapp.core.i18n import zone
 from familyapp.families import service as families
-from familyapp.families.models import Child
+from familyapp.families.models import Child, Family
 
 # A phone's clock may run a little ahead of the server's: a start up to this far in the
 # future is taken as "now", anything later is refused.
@@ -392,7 +392,11 @@ def stop_timer(user: User, grant: Grant, child: Child) -> CareEntry | None:
 
 def today_for(child: Child) -> date:
     """Today in the child's family's time zone."""
-    family = families.get_family(child.family_id)
+    return today_in(families.get_family(child.family_id))
+
+
+def today_in(family: Family) -> date:
+    """Today in the family's time zone."""
     return clock.utcnow().astimezone(zone(family.time_zone)).date()
 
 

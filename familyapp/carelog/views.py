@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from babel.numbers import format_currency, format_decimal
@@ -103,6 +104,7 @@ def _home(
         timer=timer,
         timer_minutes=int((now - timer.started_at).total_seconds() // 60) if timer else 0,
         can_change=lambda entry: service.may_change(current_user, grant, entry),
+        family_link=_family_link(child),
         can_program=any(
             has_role_permission(grant.role, Perm.PROGRAM_READ)
             for grant in authz.grants_for(current_user.id)
@@ -243,8 +245,7 @@ def delete(entry_id: str) -> Any:
     return redirect(url_for("carelog.home", child=entry.child_id))
 
 
-def _range(child: Child) -> tuple[str, date, date, dict[str, Any]]:
-    today = service.today_for(child)
+def _range(today: date) -> tuple[str, date, date, dict[str, Any]]:
     chosen = request.args.get("range", "month")
     chosen = chosen if chosen in RANGES else "month"
     errors: dict[str, Any] = {}
@@ -264,18 +265,33 @@ def _range(child: Child) -> tuple[str, date, date, dict[str, Any]]:
     return chosen, today - timedelta(days=RANGE_DAYS[chosen] - 1), today, errors
 
 
+def _family_link(child: Child) -> str | None:
+    """The family's name when the family report is offered (else None): more than one child,
+    all of whose time the user reads in full (guardians and the care team)."""
+    if len(reports.fully_seen_children(current_user, child.family_id)) < 2:
+        return None
+    return families.get_family(child.family_id).name
+
+
 @bp.route("/children/<child_id>/care/report")
 @requires(Perm.CARELOG_READ)
 def report(child_id: str) -> Any:
     """Hours by class and activity, a weekly chart, every valuation method with its source."""
     child = families.get_child(child_id)
-    chosen, first, last, errors = _range(child)
+    today = service.today_for(child)
+    chosen, first, last, errors = _range(today)
     found = reports.child_report(current_user, g.grant, child, first, last)
     grant = g.grant
     profile = household.profile(child.family_id, current_user.id)
     return render_template(
         "carelog/report.html",
         child=child,
+        family=None,
+        subject=child.display_name,
+        scope={"child_id": child.id},
+        report_endpoint="carelog.report",
+        pdf_endpoint="carelog.report_pdf",
+        family_link=_family_link(child),
         report=found,
         chart=chart.weekly([(w.week_start, w.hours) for w in found.weeks]),
         ranges=RANGES,
@@ -287,8 +303,8 @@ def report(child_id: str) -> Any:
         can_consent=has_role_permission(grant.role, Perm.FAMILY_MANAGE),
         consented=household.consented(child.family_id),
         profile=profile,
-        today=service.today_for(child),
-        this_monday=service.today_for(child) - timedelta(days=service.today_for(child).weekday()),
+        today=today,
+        this_monday=today - timedelta(days=today.weekday()),
     )
 
 
@@ -299,14 +315,73 @@ def report_pdf(child_id: str) -> Any:
     from familyapp.carelog import pdf  # fpdf2 only for the few requests that print
 
     child = families.get_child(child_id)
-    _chosen, first, last, _errors = _range(child)
+    _chosen, first, last, _errors = _range(service.today_for(child))
     found = reports.child_report(current_user, g.grant, child, first, last)
     body = pdf.cost_of_care_pdf(child, found, {k: str(v) for k, v in METHOD_LABELS.items()})
+    return _pdf_response(body)
+
+
+def _pdf_response(body: bytes) -> Response:
     return Response(
         body,
         mimetype="application/pdf",
         headers={"Content-Disposition": 'inline; filename="cost-of-care.pdf"'},
     )
+
+
+def _family_report(family_id: str) -> tuple[Any, list[Child], str, date, date, dict[str, Any]]:
+    # The route allowed CARELOG_READ on the whole family; the report sums only the children
+    # the user reads in full, and a caregiver (their own time only) is refused (403).
+    family = families.get_family(family_id)
+    children = reports.fully_seen_children(current_user, family.id)
+    if not children:
+        abort(403)
+    chosen, first, last, errors = _range(service.today_in(family))
+    authz.record_phi_reads(
+        authz.grants_for(current_user.id), family.id, [c.id for c in children], Perm.CARELOG_READ
+    )
+    return family, children, chosen, first, last, errors
+
+
+@bp.route("/families/<family_id>/care/report")
+@requires(Perm.CARELOG_READ)
+def family_report(family_id: str) -> Any:
+    """The family's report: every child's care summed, valued and charted as one child's."""
+    family, children, chosen, first, last, errors = _family_report(family_id)
+    found = reports.family_report(current_user, family, children, first, last)
+    return render_template(
+        "carelog/report.html",
+        child=None,
+        family=family,
+        subject=family.name,
+        scope={"family_id": family.id},
+        report_endpoint="carelog.family_report",
+        pdf_endpoint="carelog.family_report_pdf",
+        family_link=None,
+        report=found,
+        chart=chart.weekly([(w.week_start, w.hours) for w in found.weeks]),
+        ranges=RANGES,
+        chosen=chosen,
+        errors=errors,
+        national=valuation.NATIONAL_AVERAGES,
+        can_log=False,
+        can_nursing=False,
+        can_consent=False,
+    )
+
+
+@bp.route("/families/<family_id>/care/report.pdf")
+@requires(Perm.CARELOG_READ)
+def family_report_pdf(family_id: str) -> Any:
+    """The printable "cost of care" summary for the whole family."""
+    from familyapp.carelog import pdf  # fpdf2 only for the few requests that print
+
+    family, children, _chosen, first, last, _errors = _family_report(family_id)
+    found = reports.family_report(current_user, family, children, first, last)
+    # The footer and title name the family (the PDF page class reads display_name).
+    subject = SimpleNamespace(display_name=family.name, birth_date=None)
+    labels = {k: str(v) for k, v in METHOD_LABELS.items()}
+    return _pdf_response(pdf.cost_of_care_pdf(subject, found, labels))
 
 
 def _flash_errors(errors: dict[str, Any]) -> None:

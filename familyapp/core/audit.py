@@ -51,6 +51,15 @@ def record_now(action: str, **kwargs: Any) -> None:
         session.commit()
 
 
+def record_all_now(action: str, rows: list[dict[str, Any]]) -> None:
+    """Write several audit rows of one action in one transaction (a read of many children)."""
+    if not rows:
+        return
+    with Session(db.engine) as session:
+        session.add_all([_event(action, **row) for row in rows])
+        session.commit()
+
+
 def for_family(family_id: uuid.UUID, limit: int = 200) -> list[AuditEvent]:
     """The newest audit rows about one family, for its guardians to read."""
     stmt = (

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from familyapp.carelog import household as carelog
+from familyapp.carelog import reports as care_reports
 from familyapp.core.authz import Perm, Role, authorize_family, requires
 from familyapp.core.errors import ServiceError
 from familyapp.core.forms import load_form
@@ -66,6 +67,7 @@ def family(family_id: str) -> Any:
         members=service.members(fam.id),
         paid_staff=carelog.paid_staff_ids(fam.id),
         paid_staff_roles=carelog.PAID_STAFF_ROLES,
+        care_report=bool(care_reports.fully_seen_children(current_user, fam.id)),
         invitations=service.invitations(fam.id) if is_guardian else [],
         is_guardian=is_guardian,
         new_link=request.args.get("link"),

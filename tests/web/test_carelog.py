@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import event, func, select, update
 
 from familyapp.accounts.models import User
@@ -552,3 +553,177 @@ def test_program_query_reads_the_index_in_order_on_sqlite(app, family):
             )
         )
     assert "ix_care_entries_child_month" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def _second_child(app, guardian_email: str, name: str):
+    with app.test_request_context("/"):
+        guardian = db.session.scalar(select(User).where(User.email == guardian_email))
+        made = families.create_child(guardian, {"display_name": name})
+        db.session.expunge(made)
+        return made
+
+
+def test_family_report_sums_the_children(app, family):
+    fam, sam = family
+    ada = _second_child(app, "g@example.org", "Ada")
+    api = signed_in(app, "g@example.org")
+    when = _ago(days=2)
+    # 2 h of suctioning for Sam, 3 h for Ada: 5 h of skilled care for the family.
+    for child, minutes in ((sam, 120), (ada, 180)):
+        base = f"/api/v1/children/{child.id}/care-entries"
+        made = api.post(base, entry(minutes=minutes, started_at=when))
+        assert made.status_code == 201, made.get_json()
+        missed = api.post(
+            f"/api/v1/children/{child.id}/work-missed", {"day": when[:10], "hours": "2"}
+        )
+        assert missed.status_code == 201
+    today = datetime.now(UTC).date()
+    monday = today - timedelta(days=today.weekday())
+    for child, authorised, delivered in ((sam, "40", "24"), (ada, "10", "10")):
+        put = api.send(
+            "PUT",
+            f"/api/v1/children/{child.id}/nursing-weeks",
+            {
+                "week_start": monday.isoformat(),
+                "authorised_hours": authorised,
+                "delivered_hours": delivered,
+            },
+        )
+        assert put.status_code == 200, put.get_json()
+    report = api.get(f"/api/v1/families/{fam.id}/care-report")
+    assert report.status_code == 200, report.get_json()
+    body = report.get_json()
+    assert body["family_id"] == str(fam.id) and body["child_id"] is None
+    assert {c["id"] for c in body["children"]} == {str(sam.id), str(ada.id)}
+    assert body["days"] == 28 and body["family_hours"] == "5"
+    methods = {m["code"]: m for m in body["replacement_cost"]}
+    assert methods["aide_all"]["amount"] == "85.00"  # 5 h at the $17 aide wage
+    assert methods["minimum_all"]["amount"] == "36.25"  # 5 h at $7.25
+    assert methods["task_based"]["amount"] == "150.00"  # skilled: 5 h at the $30 LPN wage
+    assert body["foregone_earnings"]["amount"] == "96.00"  # 4 h missed at the $24 median
+    assert body["work_missed_hours"] == "4"
+    assert body["nursing_authorised_hours"] == "50.00"
+    assert body["nursing_shortfall_hours"] == "16.00"
+    assert sum(float(w["hours"]) for w in body["weeks"]) == 5
+    assert set(body) >= set(api.get(f"/api/v1/children/{sam.id}/care-report").get_json())
+    # Each child's own report is unchanged.
+    alone = api.get(f"/api/v1/children/{ada.id}/care-report").get_json()
+    assert alone["family_hours"] == "3" and alone["nursing_shortfall_hours"] == "0.00"
+    assert api.get(f"/api/v1/families/{fam.id}/care-report?from=x").status_code == 422
+
+
+def test_family_report_page_pdf_and_links(app, family):
+    fam, sam = family
+    client = app.test_client()
+    assert form_login(client, "g@example.org").status_code in (200, 302)
+    # One child: the family's report is the child's, and no family link on the child's pages.
+    api = signed_in(app, "g@example.org")
+    assert api.post(f"/api/v1/children/{sam.id}/care-entries", entry()).status_code == 201
+    own = api.get(f"/api/v1/children/{sam.id}/care-report").get_json()
+    whole = api.get(f"/api/v1/families/{fam.id}/care-report").get_json()
+    for key in ("family_hours", "replacement_cost", "foregone_earnings", "weeks", "by_activity"):
+        assert whole[key] == own[key], key
+    assert f"/families/{fam.id}/care/report" not in client.get("/care").get_data(as_text=True)
+    ada = _second_child(app, "g@example.org", "Ada")
+    for path in ("/care", f"/children/{sam.id}/care/report", f"/families/{fam.id}"):
+        page = client.get(path)
+        assert page.status_code == 200
+        assert f"/families/{fam.id}/care/report" in page.get_data(as_text=True), path
+    page = client.get(f"/families/{fam.id}/care/report?range=year")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Sam" in html and "Ada" in html and str(escape(fam.name)) in html
+    assert "/care/work-missed" not in html and "/care/nursing" not in html
+    assert "care-entries.csv" not in html and "/care/consent" not in html
+    assert f"/children/{ada.id}/care/work-missed" not in html
+    assert f"/families/{fam.id}/care/report.pdf?range=year" in html
+    custom = client.get(
+        f"/families/{fam.id}/care/report?range=custom&from=2026-01-01&to=2026-01-31"
+    )
+    assert custom.status_code == 200
+    pdf = client.get(f"/families/{fam.id}/care/report.pdf?range=month")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF")
+
+
+def test_family_report_access(app, family):
+    fam, sam = family
+    ada = _second_child(app, "g@example.org", "Ada")
+    add_member(app, fam, "care@example.org", "caregiver")
+    add_member(app, fam, "team@example.org", "care_team")
+    add_member(app, fam, "nurse@example.org", "care_team", child_id=ada.id)
+    family_with_child(app, "other@example.org", "Kim")
+    path = f"/api/v1/families/{fam.id}/care-report"
+    # A caregiver sees only the time they logged, child by child: not the family's totals.
+    caregiver = signed_in(app, "care@example.org")
+    assert caregiver.get(path).status_code == 403
+    assert caregiver.client.get(f"/families/{fam.id}/care/report").status_code == 403
+    assert caregiver.get(f"/api/v1/children/{sam.id}/care-report").status_code == 200
+    # A care-team member of one child reads that child's report, not the family's.
+    assert signed_in(app, "nurse@example.org").get(path).status_code == 403
+    assert signed_in(app, "other@example.org").get(path).status_code == 404
+    assert (
+        signed_in(app, "other@example.org")
+        .get(f"/api/v1/families/{uuid.uuid4()}/care-report")
+        .status_code
+        == 404
+    )
+    team = signed_in(app, "team@example.org")
+    assert team.get(path).status_code == 200
+    with app.app_context():
+        read = db.session.scalars(
+            select(AuditEvent.child_id).where(
+                AuditEvent.action == "phi.read", AuditEvent.target.like("%families%care-report%")
+            )
+        ).all()
+    assert sorted(map(str, read)) == sorted([str(sam.id), str(ada.id)])
+
+
+def test_family_report_query_count_does_not_grow(app, family):
+    fam, sam = family
+    add_member(app, fam, "team@example.org", "care_team")
+    readers = {e: signed_in(app, e) for e in ("g@example.org", "team@example.org")}
+
+    def add(child_id, n: int, offset: int) -> None:
+        with app.test_request_context("/"):
+            guardian = db.session.scalar(select(User).where(User.email == "g@example.org"))
+            start = datetime.now(UTC) - timedelta(days=300)
+            carelog.import_entries(
+                families.get_child(child_id),
+                [
+                    {
+                        "activity": "suctioning" if i % 2 else "forms",
+                        "started_at": start + timedelta(hours=offset + i),
+                        "minutes": 10,
+                        "caregiver": guardian.id,
+                    }
+                    for i in range(n)
+                ],
+            )
+
+    add(sam.id, 2, 0)
+
+    def count(api, path: str) -> int:
+        statements: list[str] = []
+
+        def listener(*args):
+            statements.append(args[2])
+
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert api.client.get(path).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    paths = (
+        f"/api/v1/families/{fam.id}/care-report?from=2025-01-01",
+        f"/families/{fam.id}/care/report?range=year",
+    )
+    small = {(e, p): count(api, p) for e, api in readers.items() for p in paths}
+    for index in range(3):
+        kid = _second_child(app, "g@example.org", f"Kid {index}")
+        add(kid.id, 200, 10 + index)
+    add(sam.id, 300, 500)
+    large = {(e, p): count(api, p) for e, api in readers.items() for p in paths}
+    assert large == small
