@@ -3,6 +3,7 @@ child's report with its chart, methods and sources, the printable PDF, and the p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -393,46 +394,54 @@ def _back(child: Child) -> Any:
     return redirect(url_for("carelog.report", child_id=child.id, **keep))
 
 
+def _save_form(
+    child_id: str, schema: Any, save: Callable[[Child, dict[str, Any]], Any], done: str
+) -> Any:
+    # The report page's small forms: validate, save or say what is wrong, back to the report.
+    child = families.get_child(child_id)
+    data, errors = load_form(schema, request.form)
+    if data is None:
+        _flash_errors(errors)
+    else:
+        save(child, data)
+        flash(done, "success")
+    return _back(child)
+
+
 @bp.route("/children/<child_id>/care/work-missed", methods=["POST"])
 @requires(Perm.CARELOG_WRITE)
 def work_missed(child_id: str) -> Any:
     """Record paid work you missed to care for the child."""
-    child = families.get_child(child_id)
-    data, errors = load_form(schemas.WorkMissedSchema(), request.form)
-    if data is None:
-        _flash_errors(errors)
-    else:
-        household.record_work_missed(current_user, child, data)
-        flash(_("Paid work missed saved."), "success")
-    return _back(child)
+    return _save_form(
+        child_id,
+        schemas.WorkMissedSchema(),
+        lambda child, data: household.record_work_missed(current_user, child, data),
+        _("Paid work missed saved."),
+    )
 
 
 @bp.route("/children/<child_id>/care/wage", methods=["POST"])
 @requires(Perm.CARELOG_WRITE)
 def wage(child_id: str) -> Any:
     """Set your own wage for foregone earnings (or leave it blank for the median)."""
-    child = families.get_child(child_id)
-    data, errors = load_form(schemas.WageSchema(), request.form)
-    if data is None:
-        _flash_errors(errors)
-    else:
-        household.set_wage(current_user, child.family_id, data)
-        flash(_("Your wage is saved."), "success")
-    return _back(child)
+    return _save_form(
+        child_id,
+        schemas.WageSchema(),
+        lambda child, data: household.set_wage(current_user, child.family_id, data),
+        _("Your wage is saved."),
+    )
 
 
 @bp.route("/children/<child_id>/care/nursing", methods=["POST"])
 @requires(Perm.CHILD_EDIT)
 def nursing(child_id: str) -> Any:
     """Record a week's home-nursing hours, authorised and delivered."""
-    child = families.get_child(child_id)
-    data, errors = load_form(schemas.NursingWeekSchema(), request.form)
-    if data is None:
-        _flash_errors(errors)
-    else:
-        household.set_nursing_week(current_user, child, data)
-        flash(_("Nursing hours saved."), "success")
-    return _back(child)
+    return _save_form(
+        child_id,
+        schemas.NursingWeekSchema(),
+        lambda child, data: household.set_nursing_week(current_user, child, data),
+        _("Nursing hours saved."),
+    )
 
 
 @bp.route("/children/<child_id>/care/consent", methods=["POST"])
