@@ -38,6 +38,10 @@ def _blueprints() -> list[Any]:
     from familyapp.push import api as push_api
     from familyapp.push import views as push_views
     from familyapp.pwa import views as pwa_views
+    from familyapp.surveys import api as surveys_api
+    from familyapp.surveys import builder_views as surveys_builder
+    from familyapp.surveys import program_views as surveys_programs
+    from familyapp.surveys import views as surveys_views
     from familyapp.system import views as system_views
 
     return [
@@ -56,6 +60,10 @@ def _blueprints() -> list[Any]:
         carelog_views.bp,
         carelog_api.bp,
         push_views.bp,
+        surveys_views.bp,
+        surveys_programs.bp,
+        surveys_builder.bp,
+        surveys_api.bp,
         push_api.bp,
     ]
 
@@ -69,7 +77,8 @@ def import_models() -> None:
     import familyapp.core.models
     import familyapp.families.models
     import familyapp.plan.models
-    import familyapp.push.models  # noqa: F401
+    import familyapp.push.models
+    import familyapp.surveys.models  # noqa: F401
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -58,6 +58,9 @@ def _prepare(with_demo: bool) -> None:
     settings = _settings()
     migrate.upgrade(settings.database_url)
     ensure_vapid_keys(settings.instance_path)
+    from familyapp.surveys import service as surveys
+
+    surveys.install_bundled()  # the public-domain survey every program may send
     if with_demo:
         from familyapp.demo import create_demo
 

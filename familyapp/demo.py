@@ -86,6 +86,9 @@ def create_demo() -> Child:
     audit.record("child.created", actor_id=parent.id, family_id=family.id, child_id=maya.id)
     db.session.commit()
     _demo_plan(maya, parent, coordinator)
+    from familyapp.surveys import demo_data as survey_demo
+
+    survey_demo.create(parent, papa, coordinator)
     return maya
 
 

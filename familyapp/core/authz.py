@@ -49,6 +49,11 @@ class Perm(enum.StrEnum):
     REPORTS_READ = "reports.read"
     AUDIT_READ = "audit.read"
     EMERGENCY_MANAGE = "emergency.manage"  # create, see and revoke emergency-card links
+    # Surveys belong to programs, not families: the route asks for a signed-in user and the
+    # surveys service checks the program role (staff, advisor) or the campaign's membership.
+    SURVEY_ANSWER = "survey.answer"
+    SURVEY_MANAGE = "survey.manage"
+    SURVEY_RESULTS = "survey.results"
 
 
 _ALL_READ = {Perm.FAMILY_READ, Perm.CHILD_READ, Perm.PLAN_READ}
@@ -204,6 +209,11 @@ def _deny(
     # Another family's record answers exactly like one that does not exist; a member who may
     # see the record but not do this to it is told so (403), since its existence is no secret.
     abort(403 if visible else 404)
+
+
+def refuse(perm: Perm, target: str) -> NoReturn:
+    """Refuse a request for something outside the family model (a program's survey): 404."""
+    _deny(perm, target)
 
 
 def authorize_child(perm: Perm, child_id: uuid.UUID | str) -> Grant:

@@ -56,6 +56,24 @@ def families_with_role(
     return stmt
 
 
+def guardians_of(family_ids: Any) -> Select[uuid.UUID]:
+    """A query of the active guardians (user ids) of the families that `family_ids` selects."""
+    now = clock.utcnow()
+    return (
+        select(Membership.user_id)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.family_id.in_(family_ids),
+            Membership.role == Role.GUARDIAN.value,
+            Membership.child_id.is_(None),
+            or_(Membership.starts_at.is_(None), Membership.starts_at <= now),
+            or_(Membership.expires_at.is_(None), Membership.expires_at > now),
+            User.is_active.is_(True),
+        )
+        .distinct()
+    )
+
+
 def family_of_child(child_id: uuid.UUID) -> uuid.UUID | None:
     """The family a child belongs to, or None when there is no such child."""
     return db.session.scalar(select(Child.family_id).where(Child.id == child_id))

@@ -24,7 +24,6 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from webpush import WebPush
 from webpush.types import WebPushSubscription
 
@@ -37,8 +36,10 @@ from familyapp.core.db import db
 from familyapp.core.i18n import zone
 from familyapp.families import service as families
 from familyapp.plan import service as plan
+from familyapp.push import survey_reminders
 from familyapp.push.delivery import MAX_ATTEMPTS, MAX_PAYLOAD_BYTES, Action, Verdict, classify
 from familyapp.push.models import PushPreference, PushSubscription, Reminder, ReminderDelivery
+from familyapp.push.queue import add_reminder, reachable
 from familyapp.push.quiet import quiet_end_after
 from familyapp.push.service import VapidKeys, ensure_vapid_keys
 from familyapp.push.transport import Answer, Transport
@@ -55,37 +56,11 @@ PLAN_WINDOW = timedelta(hours=26)
 LATE_GRACE = timedelta(minutes=15)
 
 
-def _add_reminder(row: Reminder) -> bool:
-    # The unique source makes planning idempotent, also when two workers plan at once.
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-        return True
-    except IntegrityError:
-        return False
-
-
-def _reachable(people: dict[uuid.UUID, list[User]]) -> dict[uuid.UUID, list[User]]:
-    # Only people with a device get reminders queued; one who turns notifications on later is
-    # planned for on the next run (the window looks 26 hours ahead), so nothing is missed.
-    ids_ = {user.id for users in people.values() for user in users}
-    if not ids_:
-        return {}
-    with_device = set(
-        db.session.scalars(
-            select(PushSubscription.user_id).where(PushSubscription.user_id.in_(ids_)).distinct()
-        )
-    )
-    return {
-        key: [user for user in users if user.id in with_device] for key, users in people.items()
-    }
-
-
 def plan_reminders(now: datetime | None = None) -> int:
     """Queue the appointment reminders due soon (idempotent); return how many were added."""
     now = now or clock.utcnow()
     due = calendar.reminders_due(now - LATE_GRACE, now + PLAN_WINDOW)
-    people = _reachable(
+    people = reachable(
         families.people_for_child(list({d.appointment.child_id for d in due}), APPOINTMENT_ROLES)
     )
     sources = {_source(d, user) for d in due for user in people.get(d.appointment.child_id, [])}
@@ -111,7 +86,7 @@ def plan_reminders(now: datetime | None = None) -> int:
                 ttl_seconds=int(min(max((item.start - now).total_seconds(), 60), 2419200)),
                 urgency="high" if item.offset_minutes <= 120 else "normal",
             )
-            added += _add_reminder(row)
+            added += add_reminder(row)
     db.session.commit()
     return added
 
@@ -119,7 +94,7 @@ def plan_reminders(now: datetime | None = None) -> int:
 def plan_review_reminders(now: datetime) -> int:
     """Queue a reminder for the guardians when a plan's review is due, then weekly until done."""
     due = plan.reviews_due(now.date())
-    people = _reachable(
+    people = reachable(
         families.people_for_child([child_id for child_id, _ in due], {Role.GUARDIAN})
     )
     added = 0
@@ -138,7 +113,7 @@ def plan_review_reminders(now: datetime) -> int:
                 ttl_seconds=86400,
                 urgency="low",
             )
-            added += _add_reminder(row)
+            added += add_reminder(row)
     db.session.commit()
     return added
 
@@ -180,7 +155,7 @@ def care_log_nudges(now: datetime) -> int:
             ttl_seconds=12 * 3600,
             urgency="low",
         )
-        added += _add_reminder(row)
+        added += add_reminder(row)
     db.session.commit()
     return added
 
@@ -217,6 +192,8 @@ def message_for(reminder: Reminder, user: User, now: datetime) -> dict[str, str]
             body = _("Notifications work on this device.")
         elif reminder.kind == "care_nudge":
             body = _("Time to log this week's care hours. Open Familyapp to add them.")
+        elif reminder.kind in survey_reminders.KINDS:
+            body = survey_reminders.message(reminder, user)
         elif reminder.kind == "plan_review":
             body = _("The care plan is due for its review. Open Familyapp to review it.")
         else:
@@ -428,6 +405,8 @@ def _held_back(reminder: Reminder, user: User | None, batch: Batch, now: datetim
         return "dropped:no such user"
     if reminder.not_after is not None and now >= reminder.not_after:
         return "dropped:too late to be useful"
+    if reminder.kind in survey_reminders.KINDS and not survey_reminders.still_wanted(reminder):
+        return "dropped:answered or closed"
     if reminder.kind == "appointment" and reminder.appointment_id is not None:
         start = datetime.fromisoformat(reminder.params["start"])
         offset = int(reminder.params["offset"])
@@ -607,6 +586,7 @@ def send_due(
     plan_reminders(now)
     plan_review_reminders(now)
     care_log_nudges(now)
+    survey_reminders.plan(now)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     with ThreadPoolExecutor(max_workers=threads) if threads > 1 else nullcontext() as pool:
         while True:

@@ -12,6 +12,7 @@ from familyapp.core.paths import resource_dir
 SHELL_ASSETS = (
     "css/app.css",
     "js/app/app.js",
+    "js/app/survey.js",
     "icons/icon-192.png",
     "icons/icon-512.png",
     "icons/icon-maskable-512.png",

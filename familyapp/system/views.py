@@ -26,6 +26,7 @@ from familyapp.core.api import build_openapi
 from familyapp.core.authz import Perm, requires
 from familyapp.core.forms import load_form, safe_next
 from familyapp.families import service as families
+from familyapp.surveys import service as surveys
 from familyapp.system import schemas, service
 
 bp = Blueprint("system", __name__)
@@ -58,6 +59,7 @@ def home() -> Any:
         ),
         child_names={child.id: child.display_name for child in children},
         reader_tz=str(get_timezone()),
+        surveys=[inv for inv in surveys.open_for(current_user) if not inv.answered],
     )
 
 

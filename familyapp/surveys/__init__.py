@@ -1,0 +1,1 @@
+"""Burden and family-experience surveys: FHIR questionnaires, campaigns, responses, scoring."""
