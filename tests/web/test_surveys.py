@@ -651,3 +651,28 @@ def test_survey_invitations_and_closing_reminders(app: Flask, world: dict) -> No
     with app.test_request_context("/"):
         invite = db.session.get(Reminder, invite.id)
         assert not survey_reminders.still_wanted(invite)
+
+
+def test_demo_has_surveys_waiting_results_and_a_trend(app: Flask) -> None:
+    from familyapp.demo import DEMO_PASSWORD, create_demo
+
+    with app.test_request_context("/"):
+        create_demo()
+    ana = Api(app.test_client())
+    assert ana.login("parent@example.org", DEMO_PASSWORD).status_code == 200
+    waiting = [s["title"] for s in ana.get("/api/v1/surveys").get_json() if not s["answered"]]
+    assert sorted(waiting) == ["Council meetings in 2027", "Family impact check-in, autumn 2026"]
+    [trend] = ana.get("/api/v1/survey-trends").get_json()
+    assert len(trend["points"]) == 2
+    priya = Api(app.test_client())
+    assert priya.login("coordinator@example.org", DEMO_PASSWORD).status_code == 200
+    with app.app_context():
+        campaigns = {c.title: c.id for c in db.session.scalars(select(Campaign))}
+    council = priya.get(f"/api/v1/campaigns/{campaigns['Council meetings in 2027']}/results")
+    assert council.get_json()["responses"] == 5
+    assert council.get_json()["campaign_id"]
+    with app.app_context():
+        anonymous = db.session.scalars(
+            select(Response).where(Response.campaign_id == campaigns["Council meetings in 2027"])
+        ).all()
+        assert all(r.user_id is None and r.family_id is None for r in anonymous)
