@@ -13,11 +13,13 @@ SHELL_ASSETS = (
     "css/app.css",
     "js/app/app.js",
     "js/app/survey.js",
+    "js/shared/outbox.js",
+    "js/app/outbox-ui.js",
     "icons/icon-192.png",
     "icons/icon-512.png",
     "icons/icon-maskable-512.png",
 )
-SW_PARTS = ("sw/wiring.js", "sw/push.js", "sw/strategies.js")
+SW_PARTS = ("sw/wiring.js", "sw/push.js", "sw/strategies.js", "shared/outbox.js")
 
 
 @lru_cache(maxsize=1)

@@ -200,15 +200,16 @@ def submit(
     )
     if response_id is not None:
         response.id = response_id
-    db.session.add(response)
-    db.session.add(Participation(campaign_id=campaign.id, user_id=user.id, answered_on=today))
-    db.session.execute(
-        delete(Draft).where(Draft.campaign_id == campaign.id, Draft.user_id == user.id)
-    )
     try:
+        db.session.execute(
+            delete(Draft).where(Draft.campaign_id == campaign.id, Draft.user_id == user.id)
+        )
+        db.session.add(response)
+        db.session.add(Participation(campaign_id=campaign.id, user_id=user.id, answered_on=today))
         db.session.commit()
     except IntegrityError:
-        # Two tabs (or a phone's retry) racing: whichever landed first stands.
+        # Two tabs, or the page and the service worker's Background Sync sending the same
+        # outbox entry at once: whichever landed first stands, the other is its replay.
         db.session.rollback()
         found = db.session.get(Response, response_id) if response_id else None
         if found is not None:

@@ -7,8 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from flask import Flask
+from playwright.sync_api import BrowserContext, Page, expect
+from sqlalchemy import func, select
 
+from familyapp.core.db import db
+from familyapp.surveys.models import Campaign, Response
 from tests.browser.conftest import LiveServer
 from tests.browser.test_accessibility import _assert_clean, _scan
 
@@ -127,3 +131,64 @@ def test_coordinator_reads_results_and_writes_a_survey(
     expect(page.get_by_role("button", name="Send my answers")).to_be_disabled()
     problems += _scan(page)
     _assert_clean(problems)
+
+
+def _council_responses(app: Flask) -> int:
+    with app.app_context():
+        campaign = db.session.scalars(select(Campaign).where(Campaign.title == COUNCIL)).one()
+        count = db.session.scalar(
+            select(func.count()).select_from(Response).where(Response.campaign_id == campaign.id)
+        )
+        db.remove()
+        return count or 0
+
+
+def test_answers_sent_with_no_network_wait_on_the_phone_and_land_once(
+    app: Flask,
+    context: BrowserContext,
+    page: Page,
+    live_server: LiveServer,
+    sign_in: Callable[..., None],
+) -> None:
+    sign_in(page, live_server.url)
+    before = _council_responses(app)
+    page.get_by_role("link", name=COUNCIL).first.click()
+    page.get_by_label("Saturday mornings").check()
+    page.locator("[data-link-id='video']").get_by_label("No", exact=True).check()
+    context.set_offline(True)
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.locator("#outbox-kept")).to_be_visible()
+    expect(page.locator("#outbox-status .outbox-waiting")).to_contain_text("Waiting to sync: 1")
+    assert _council_responses(app) == before
+    problems = _scan(page)
+    context.set_offline(False)  # the 'online' event sends it
+    expect(page.locator("#outbox-status")).to_be_hidden()
+    assert _council_responses(app) == before + 1
+    # Coming back to the app sends nothing more: the outbox is empty and the id was used.
+    page.goto(f"{live_server.url}/surveys")
+    expect(page.locator("#done-heading")).to_be_visible()
+    expect(page.locator("section[aria-labelledby=done-heading]")).to_contain_text(COUNCIL)
+    assert _council_responses(app) == before + 1
+    _assert_clean(problems)
+
+
+def test_answers_the_server_refuses_are_shown_with_the_reason_and_can_be_discarded(
+    context: BrowserContext, page: Page, live_server: LiveServer, sign_in: Callable[..., None]
+) -> None:
+    sign_in(page, live_server.url)
+    page.get_by_role("link", name=COUNCIL).first.click()
+    context.set_offline(True)
+    # "Which times work for you?" is required and left empty: only the server can say so.
+    page.locator("[data-link-id='video']").get_by_label("Yes", exact=True).check()
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.locator("#outbox-kept")).to_be_visible()
+    context.set_offline(False)
+    failed = page.locator("#outbox-status .outbox-failed li")
+    expect(failed).to_have_count(1)
+    expect(failed).to_contain_text("Could not be sent: " + COUNCIL)
+    expect(failed).to_contain_text("times")
+    _assert_clean(_scan(page))
+    failed.get_by_role("button", name="Discard").click()
+    expect(page.locator("#outbox-status")).to_be_hidden()
+    page.reload()
+    expect(page.locator("#outbox-status")).to_be_hidden()

@@ -26,3 +26,8 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(networkFirstPage(request));
   }
 });
+
+// Background Sync, where the browser has it: the outbox is sent even after the page closed.
+self.addEventListener("sync", (event) => {
+  if (event.tag === "familyapp-outbox") event.waitUntil(FamilyappOutbox.flush());
+});

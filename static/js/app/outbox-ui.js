@@ -1,0 +1,149 @@
+/* The outbox on the page: "N waiting to sync", what could not be sent and why (with a way to
+   discard it), sending on start, when the network returns and when the app comes back to the
+   front, and survey answers kept on the phone when there is no network. */
+(function () {
+  "use strict";
+  var status = document.getElementById("outbox-status");
+  if (!status || typeof FamilyappOutbox === "undefined" || !("indexedDB" in window)) return;
+  var user = status.getAttribute("data-user");
+  var CAMPAIGN_EXTENSION = "https://familyapp.org/fhir/StructureDefinition/campaign";
+
+  function render() {
+    return FamilyappOutbox.entriesOf(user).then(function (entries) {
+      var waiting = entries.filter(function (e) { return e.status === "waiting"; });
+      var failed = entries.filter(function (e) { return e.status === "failed"; });
+      var line = status.querySelector(".outbox-waiting");
+      line.textContent = waiting.length
+        ? status.getAttribute("data-waiting").replace("%(num)s", String(waiting.length)) : "";
+      line.hidden = !waiting.length;
+      var list = status.querySelector(".outbox-failed");
+      list.textContent = "";
+      failed.forEach(function (entry) {
+        var item = document.createElement("li");
+        var text = document.createElement("span");
+        text.textContent = status.getAttribute("data-failed") + ": " + entry.label + ". " + entry.reason;
+        var discard = document.createElement("button");
+        discard.type = "button";
+        discard.className = "button-small";
+        discard.textContent = status.getAttribute("data-discard");
+        discard.addEventListener("click", function () {
+          FamilyappOutbox.remove(entry.id).then(render);
+        });
+        item.appendChild(text);
+        item.appendChild(discard);
+        list.appendChild(item);
+      });
+      status.hidden = !(waiting.length || failed.length);
+      status.setAttribute("data-count", String(waiting.length));
+    });
+  }
+
+  function sync() {
+    return FamilyappOutbox.flush().then(render, render);
+  }
+
+  function askBackgroundSync() {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.sync) return registration.sync.register("familyapp-outbox");
+    }).catch(function () { /* no Background Sync: 'online' and visibility still send it */ });
+  }
+
+  function typed(type, value, field) {
+    if (type === "boolean") return { valueBoolean: value === "true" };
+    if (type === "integer" && /^-?\d+$/.test(value)) return { valueInteger: Number(value) };
+    if (type === "decimal" && isFinite(Number(value))) return { valueDecimal: Number(value) };
+    if (type === "date") return { valueDate: value };
+    if (type === "choice" || (type === "open-choice" && field.type !== "text")) {
+      return { valueCoding: { code: value } };
+    }
+    return { valueString: value };  // text, and anything the server will explain is wrong
+  }
+
+  // The form as a FHIR QuestionnaireResponse: what the API takes, online or replayed later.
+  function surveyResponse(form, id) {
+    var items = [];
+    form.querySelectorAll(".survey-item[data-type]").forEach(function (box) {
+      var type = box.getAttribute("data-type");
+      if (type === "group" || type === "display" || box.closest(".survey-item[hidden]")) return;
+      var linkId = box.getAttribute("data-link-id");
+      var answers = [];
+      box.querySelectorAll('[name="' + CSS.escape(linkId) + '"]').forEach(function (field) {
+        if (field.disabled) return;
+        if ((field.type === "radio" || field.type === "checkbox") && !field.checked) return;
+        var value = field.value.trim();
+        if (value !== "") answers.push(typed(type, value, field));
+      });
+      if (answers.length) items.push({ linkId: linkId, answer: answers });
+    });
+    return {
+      resourceType: "QuestionnaireResponse",
+      id: id,
+      status: "completed",
+      questionnaire: form.getAttribute("data-questionnaire"),
+      authored: new Date().toISOString(),
+      extension: [{ url: CAMPAIGN_EXTENSION, valueString: form.getAttribute("data-campaign") }],
+      item: items,
+    };
+  }
+
+  function wireSurvey(form) {
+    form.addEventListener("submit", function (event) {
+      if (!event.submitter || event.submitter.value !== "send") return;  // drafts as usual
+      event.preventDefault();
+      var id = form.querySelector("input[name=response_id]").value;
+      var body = surveyResponse(form, id);
+      var done = form.getAttribute("data-done") + "?response=" + encodeURIComponent(id);
+
+      function sendNatively() {
+        // Refused (a missing answer, a closed survey): the server's page says why; the same
+        // response id goes with it, so nothing can be saved twice.
+        var action = document.createElement("input");
+        action.type = "hidden";
+        action.name = "action";
+        action.value = "send";
+        form.appendChild(action);
+        HTMLFormElement.prototype.submit.call(form);
+      }
+
+      function keep() {
+        var label = document.querySelector("h1") ? document.querySelector("h1").textContent : "";
+        return FamilyappOutbox.add(user, id, "POST", "/api/v1/questionnaire-responses", body, label)
+          .then(function () {
+            form.hidden = true;
+            var notice = document.getElementById("outbox-kept");
+            if (notice) { notice.hidden = false; notice.focus(); }
+            askBackgroundSync();
+            return render();
+          });
+      }
+
+      if (!navigator.onLine) { keep(); return; }
+      fetch("/api/v1/session", { credentials: "same-origin", cache: "no-store" })
+        .then(function (response) { return response.json(); })
+        .then(function (session) {
+          return fetch("/api/v1/questionnaire-responses", {
+            method: "POST",
+            credentials: "same-origin",
+            headers: {
+              "Content-Type": "application/json",
+              "X-CSRFToken": session.csrf_token,
+              "Idempotency-Key": id,
+            },
+            body: JSON.stringify(body),
+          });
+        })
+        .then(function (response) {
+          if (response.ok) window.location.assign(done);
+          else sendNatively();
+        }, keep);
+    });
+  }
+
+  document.querySelectorAll("form[data-outbox=survey]").forEach(wireSurvey);
+  window.addEventListener("online", sync);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") sync();
+  });
+  sync();
+})();
