@@ -597,3 +597,72 @@ def test_threads_share_a_batch_and_each_reminder_goes_out_once(app, family, stub
         statuses = db.session.scalars(select(Reminder.status)).all()
         assert statuses == ["sent"] * 7
         db.remove()
+
+
+def test_survey_invitation_arrives_then_stops_once_answered(app, family, push_emulator):
+    """End to end: a campaign opens, the member's phone gets the invitation (decrypted by the
+    emulator, in Spanish, naming no survey), and once answered the closing reminder is dropped."""
+    from familyapp.accounts.models import User
+    from familyapp.surveys import programs
+    from familyapp.surveys import service as surveys
+    from familyapp.surveys.api import CAMPAIGN_EXTENSION
+    from familyapp.surveys.models import Campaign
+
+    fam, _child = family
+    api = signed_in(app, "g@example.org")
+    with app.test_request_context("/"):
+        guardian = db.session.scalar(select(User).where(User.email == "g@example.org"))
+        assert guardian is not None
+        guardian.locale = "es"
+        program = programs.create_program("Lakeside")
+        programs.enroll_family(program, fam.id)
+        [nsch] = surveys.install_bundled()
+        campaign = Campaign(
+            program_id=program.id,
+            questionnaire_id=nsch.id,
+            title="Family impact check-in",
+            target="program",
+            opens_at=clock.utcnow() - timedelta(days=2),
+            # Closes in 3 days: its closing reminder is planned now, due in a day.
+            closes_at=clock.utcnow() + timedelta(days=3),
+            anonymous=True,
+        )
+        db.session.add(campaign)
+        db.session.commit()
+        campaign_id = str(campaign.id)
+        db.remove()
+    key = api.get("/api/v1/push/public-key").get_json()["public_key"]
+    subscription = emulated_subscription(push_emulator, key)
+    client_hash = subscription.pop("clientHash")
+    assert api.post("/api/v1/push/subscriptions", subscription).status_code == 201
+
+    result = _cli(app, "send", "--once")
+    assert "sent 1" in result.output, result.output
+    [message] = emulated_messages(push_emulator, client_hash)
+    assert "encuesta" in message["body"] and "Familyapp" in message["body"]
+    assert message["url"] == f"/surveys/{campaign_id}"
+    assert "impact" not in json.dumps(message) and "Lakeside" not in json.dumps(message)
+    assert _count(app, Reminder) == 2  # the closing reminder waits
+
+    answer = {
+        "resourceType": "QuestionnaireResponse",
+        "id": "5b0c6f3e-8a59-4a53-9d0e-1f1f0b7c9a11",
+        "status": "completed",
+        "extension": [{"url": CAMPAIGN_EXTENSION, "valueString": campaign_id}],
+        "item": [
+            {"linkId": "care.hours_home", "answer": [{"valueCoding": {"code": "lt1"}}]},
+            {"linkId": "care.hours_coordinating", "answer": [{"valueCoding": {"code": "lt1"}}]},
+            {"linkId": "work.left_job", "answer": [{"valueBoolean": False}]},
+            {"linkId": "work.cut_hours", "answer": [{"valueBoolean": False}]},
+            {"linkId": "work.avoided_change", "answer": [{"valueBoolean": False}]},
+            {"linkId": "money.problems_paying", "answer": [{"valueBoolean": False}]},
+        ],
+    }
+    assert api.post("/api/v1/questionnaire-responses", answer).status_code == 201
+    clock.travel(26 * 3600)
+    try:
+        later = _cli(app, "send", "--once")
+    finally:
+        clock.reset()
+    assert "sent 0" in later.output and "dropped 1" in later.output, later.output
+    assert len(emulated_messages(push_emulator, client_hash)) == 1
