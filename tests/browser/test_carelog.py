@@ -4,10 +4,15 @@ timer (which survives closing the page) and finds it in the child's report."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 
 import pytest
-from playwright.sync_api import Page, expect
+from flask import Flask
+from playwright.sync_api import BrowserContext, Page, expect
+from sqlalchemy import func, select
 
+from familyapp.carelog.models import CareEntry
+from familyapp.core.db import db
 from tests.browser.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -59,3 +64,45 @@ def test_caregiver_logs_care_and_sees_it_in_the_report(
     )
     pdf = reopened.request.get(f"{live_server.url}/children/{live_server.child_id}/care/report.pdf")
     assert pdf.ok and pdf.body().startswith(b"%PDF")
+
+
+def _entries(app: Flask, note: str) -> int:
+    with app.app_context():
+        count = db.session.scalar(
+            select(func.count()).select_from(CareEntry).where(CareEntry.note == note)
+        )
+        db.remove()
+        return count or 0
+
+
+def test_care_logged_with_no_network_waits_on_the_phone_and_lands_once(
+    app: Flask,
+    context: BrowserContext,
+    page: Page,
+    live_server: LiveServer,
+    sign_in: Callable[..., None],
+) -> None:
+    sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/care")
+    context.set_offline(True)
+    # Long before the demo's eight weeks of care, so nothing overlaps.
+    long_ago = (date.today() - timedelta(days=100)).isoformat()
+    for hour, minutes, note in (
+        ("08", "20", "Offline suction 1"),
+        ("09", "15", "Offline suction 2"),
+    ):
+        page.locator("#activity").select_option("suctioning")
+        page.get_by_label("Started").fill(f"{long_ago}T{hour}:00")
+        page.get_by_label("Minutes").fill(minutes)
+        page.get_by_label("Note (optional)").fill(note)
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.locator("#outbox-kept")).to_be_visible()
+    expect(page.locator("#outbox-status .outbox-waiting")).to_contain_text("Waiting to sync: 2")
+    assert _entries(app, "Offline suction 1") == 0
+    context.set_offline(False)  # the 'online' event sends both, each under its own id
+    expect(page.locator("#outbox-status")).to_be_hidden()
+    assert _entries(app, "Offline suction 1") == 1
+    assert _entries(app, "Offline suction 2") == 1
+    page.reload()  # coming back sends nothing more
+    expect(page.locator("#outbox-status")).to_be_hidden()
+    assert _entries(app, "Offline suction 1") == 1

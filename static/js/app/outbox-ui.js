@@ -49,6 +49,15 @@
     }).catch(function () { /* no Background Sync: 'online' and visibility still send it */ });
   }
 
+  function newId() {
+    if (self.crypto.randomUUID) return self.crypto.randomUUID();
+    var b = self.crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;  // version 4
+    b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
   function typed(type, value, field) {
     if (type === "boolean") return { valueBoolean: value === "true" };
     if (type === "integer" && /^-?\d+$/.test(value)) return { valueInteger: Number(value) };
@@ -140,7 +149,39 @@
     });
   }
 
+  // Care entries: online the form posts as usual; with no network the entry waits in the
+  // outbox under its own id, and the form is ready for the next one with a new id.
+  function wireCareEntry(form) {
+    form.addEventListener("submit", function (event) {
+      if (navigator.onLine) return;
+      event.preventDefault();
+      var idField = form.querySelector("input[name=id]");
+      var activity = form.querySelector("[name=activity]");
+      var minutes = form.querySelector("[name=minutes]").value.trim();
+      var body = {
+        id: idField.value,
+        activity: activity.value,
+        started_at: form.querySelector("[name=started_at]").value,
+        minutes: /^\d+$/.test(minutes) ? Number(minutes) : minutes,
+        note: form.querySelector("[name=note]").value,
+      };
+      var chosen = activity.options ? activity.options[activity.selectedIndex] : null;
+      var label = (chosen ? chosen.textContent.trim() : body.activity) + ", " + minutes + " min";
+      FamilyappOutbox.add(user, body.id, "POST", form.getAttribute("data-url"), body, label)
+        .then(function () {
+          idField.value = newId();
+          form.querySelector("[name=minutes]").value = "";
+          form.querySelector("[name=note]").value = "";
+          var notice = document.getElementById("outbox-kept");
+          if (notice) { notice.hidden = false; notice.focus(); }
+          askBackgroundSync();
+          return render();
+        });
+    });
+  }
+
   document.querySelectorAll("form[data-outbox=survey]").forEach(wireSurvey);
+  document.querySelectorAll("form[data-outbox=care-entry]").forEach(wireCareEntry);
   window.addEventListener("online", sync);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") sync();
