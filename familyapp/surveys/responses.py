@@ -183,6 +183,12 @@ def submit(
             return _replay(user, campaign, found, digest), False
     _refuse_closed(campaign)
     if has_answered(user, campaign):
+        # The same response sent twice at once (the page and Background Sync) may land between
+        # the look-up above and this check: the participation and the response commit
+        # together, so if it is answered now, a response with this id is there to replay.
+        found = db.session.get(Response, response_id) if response_id is not None else None
+        if found is not None:
+            return _replay(user, campaign, found, digest), False
         raise ServiceError(_("You have already answered this survey."), status=409)
     today = clock.utcnow().date()
     response = Response(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 
 from familyapp.carelog.models import CareEntry
 from familyapp.core.db import db
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, PageProblems
 
 pytestmark = pytest.mark.browser
 
@@ -106,3 +107,50 @@ def test_care_logged_with_no_network_waits_on_the_phone_and_lands_once(
     page.reload()  # coming back sends nothing more
     expect(page.locator("#outbox-status")).to_be_hidden()
     assert _entries(app, "Offline suction 1") == 1
+
+
+def test_signing_out_warns_about_unsent_entries_then_wipes_them_from_the_device(
+    app: Flask,
+    page_problems: PageProblems,
+    context: BrowserContext,
+    page: Page,
+    live_server: LiveServer,
+    sign_in: Callable[..., None],
+) -> None:
+    sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/care")
+    context.set_offline(True)
+    page.locator("#activity").select_option("suctioning")
+    page.get_by_label("Started").fill(f"{(date.today() - timedelta(days=101)).isoformat()}T03:00")
+    page.get_by_label("Minutes").fill("10")
+    page.get_by_label("Note (optional)").fill("Never sent")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#outbox-status .outbox-waiting")).to_contain_text("Waiting to sync: 1")
+    # The network is back for pages, but the care-log API still cannot be reached.
+    context.route("**/care-entries", lambda route: route.abort())
+    context.set_offline(False)
+    page.goto(f"{live_server.url}/account")
+    warnings: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        warnings.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{live_server.url}/login*")
+    assert warnings and "have not reached the server" in warnings[0]
+    context.unroute("**/care-entries")
+    sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/care")
+    page.wait_for_timeout(500)  # time for a send, if anything were left to send
+    expect(page.locator("#outbox-status")).to_be_hidden()
+    assert _entries(app, "Never sent") == 0
+    count = (
+        "new Promise((ok) => { const r = indexedDB.open('familyapp-outbox', 1);"
+        " r.onsuccess = () => { const q = r.result.transaction('entries')"
+        ".objectStore('entries').count(); q.onsuccess = () => ok(q.result); }; })"
+    )
+    assert page.evaluate(count) == 0
+    # The aborted sends are what this test simulates, not a fault of the page.
+    page_problems.messages[:] = [m for m in page_problems.messages if "care-entries" not in m]

@@ -162,6 +162,9 @@ def test_answers_sent_with_no_network_wait_on_the_phone_and_land_once(
     assert _council_responses(app) == before
     problems = _scan(page)
     context.set_offline(False)  # the 'online' event sends it
+    expect(page.locator("#outbox-status")).to_have_attribute("data-count", "0")
+    failed = page.locator("#outbox-status .outbox-failed")
+    assert failed.locator("li").count() == 0, failed.inner_text()
     expect(page.locator("#outbox-status")).to_be_hidden()
     assert _council_responses(app) == before + 1
     # Coming back to the app sends nothing more: the outbox is empty and the id was used.

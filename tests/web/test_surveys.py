@@ -676,3 +676,28 @@ def test_demo_has_surveys_waiting_results_and_a_trend(app: Flask) -> None:
             select(Response).where(Response.campaign_id == campaigns["Council meetings in 2027"])
         ).all()
         assert all(r.user_id is None and r.family_id is None for r in anonymous)
+
+
+def test_a_replay_that_lands_just_after_the_original_is_a_replay_not_a_conflict(
+    app: Flask, world: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page and Background Sync send one outbox entry at once: the second request may
+    miss the response on its first look and only see that the member has answered."""
+    staff = _api(app, "staff@example.org")
+    campaign = _campaign(staff, world)
+    member = _api(app, world["guardians"][0].email)
+    body = _qr(campaign["id"], NSCH_ANSWERS)
+    assert member.post("/api/v1/questionnaire-responses", body).status_code == 201
+    real_get = db.session.get
+    missed: list[bool] = []
+
+    def first_look_misses(model: Any, ident: Any, **kwargs: Any) -> Any:
+        if model is Response and not missed:
+            missed.append(True)
+            return None
+        return real_get(model, ident, **kwargs)
+
+    monkeypatch.setattr(db.session, "get", first_look_misses, raising=False)
+    again = member.post("/api/v1/questionnaire-responses", body)
+    assert missed and again.status_code == 200
+    assert again.get_json()["id"] == body["id"]

@@ -180,6 +180,30 @@
     });
   }
 
+  // Signing out sends what it can, warns about what is left, then deletes this user's
+  // entries from the device: the next person to use it finds nothing of theirs.
+  function wireSignOut(form) {
+    var ready = false;
+    function leave() {
+      ready = true;
+      HTMLFormElement.prototype.submit.call(form);
+    }
+    form.addEventListener("submit", function (event) {
+      if (ready) return;
+      event.preventDefault();
+      FamilyappOutbox.flush()
+        .then(function () { return FamilyappOutbox.entriesOf(user); })
+        .then(function (left) {
+          var text = status.getAttribute("data-unsynced").replace("%(num)s", String(left.length));
+          if (left.length && !window.confirm(text)) return null;
+          return Promise.all(left.map(function (entry) { return FamilyappOutbox.remove(entry.id); }))
+            .then(leave);
+        })
+        .catch(leave);
+    });
+  }
+
+  document.querySelectorAll("form[data-signout]").forEach(wireSignOut);
   document.querySelectorAll("form[data-outbox=survey]").forEach(wireSurvey);
   document.querySelectorAll("form[data-outbox=care-entry]").forEach(wireCareEntry);
   window.addEventListener("online", sync);
