@@ -78,14 +78,19 @@ def api_route(
     return decorate
 
 
-def parse(schema: Schema, *, partial: bool = False) -> dict[str, Any]:
-    """Validate the JSON body with `schema`; a ValidationError becomes a 422 problem."""
+def json_object() -> dict[str, Any]:
+    """The request's JSON object body; anything else is a 422 problem."""
     if not request.is_json:
         raise ValidationError({"_": [_("Send a JSON body (Content-Type: application/json).")]})
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         raise ValidationError({"_": [_("The body must be a JSON object.")]})
-    result: dict[str, Any] = schema.load(payload, partial=partial)
+    return payload
+
+
+def parse(schema: Schema, *, partial: bool = False) -> dict[str, Any]:
+    """Validate the JSON body with `schema`; a ValidationError becomes a 422 problem."""
+    result: dict[str, Any] = schema.load(json_object(), partial=partial)
     return result
 
 

@@ -20,6 +20,7 @@ from familyapp.core.api import (
     dump,
     etag,
     if_match_version,
+    json_object,
     parse,
     precondition_required,
 )
@@ -32,15 +33,6 @@ from familyapp.surveys.models import Campaign, Questionnaire
 bp = Blueprint("surveys_api", __name__, url_prefix=API_PREFIX)
 
 CAMPAIGN_EXTENSION = "https://familyapp.org/fhir/StructureDefinition/campaign"
-
-
-def _json_body() -> Any:
-    if not request.is_json:
-        raise ValidationError({"_": [_("Send a JSON body (Content-Type: application/json).")]})
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise ValidationError({"_": [_("The body must be a JSON object.")]})
-    return payload
 
 
 def _questionnaire_response(row: Questionnaire, status: int = 200) -> Response:
@@ -84,7 +76,7 @@ def list_questionnaires() -> Any:
 def import_questionnaire() -> Any:
     """Import a FHIR R4 Questionnaire for a program (?program=, or your only one); every
     problem is reported and nothing is saved unless all is well."""
-    resource = _json_body()
+    resource = json_object()
     program_id = request.args.get("program")
     if not program_id:
         mine = programs.programs_for(current_user)
@@ -116,7 +108,7 @@ def put_questionnaire(questionnaire_id: str) -> Any:
     version = if_match_version("q", row.revision)
     if version is None:
         return precondition_required()
-    resource = _json_body()
+    resource = json_object()
     return _questionnaire_response(service.save_questionnaire(current_user, row, resource, version))
 
 
@@ -294,7 +286,7 @@ def result_body(campaign: Campaign, row: Any, model: fhirq.Questionnaire) -> dic
 def post_response() -> Any:
     """Send a FHIR QuestionnaireResponse once (its id, a UUID, makes a replay land once):
     201 with the score; a replay answers 200 with the stored one."""
-    resource = _json_body()
+    resource = json_object()
     if resource.get("resourceType") != "QuestionnaireResponse":
         raise ValidationError({"resourceType": [_("Send a QuestionnaireResponse.")]})
     response_id = _response_id(resource)

@@ -46,14 +46,15 @@ def program(program_id: str) -> Any:
     role = programs.program_for(current_user, program_id, Perm.SURVEY_MANAGE)
     questionnaires = service.questionnaires_for(current_user, role.program.id)
     campaigns = service.campaigns_of(role.program.id)
+    answered = service.answered_counts([c.id for c in campaigns])
     return render_template(
         "surveys/program.html",
         role=role,
         questionnaires=questionnaires,
-        used={q.id for q in questionnaires if service.in_use(q)},
+        used=service.used_questionnaires([q.id for q in questionnaires]),
         groups=programs.groups(role.program.id),
         campaigns=[
-            (c, service.is_open(c), service.asked_count(c), service.answered_count(c))
+            (c, service.is_open(c), service.asked_count(c), answered.get(c.id, 0))
             for c in campaigns
         ],
     )

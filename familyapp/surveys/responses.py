@@ -352,8 +352,3 @@ def trends_for(user: User, lang: str) -> list[Trend]:
                 TrendPoint(response.submitted_on, Decimal(stored["value"]), campaign_title)
             )
     return list(series.values())
-
-
-def responses_of(campaign: Campaign) -> list[Response]:
-    """Every response to a campaign (for results; never shown one by one)."""
-    return list(db.session.scalars(select(Response).where(Response.campaign_id == campaign.id)))

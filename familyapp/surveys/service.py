@@ -168,6 +168,19 @@ def in_use(row: Questionnaire) -> bool:
     )
 
 
+def used_questionnaires(questionnaire_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these questionnaires a campaign has used (one query for a program's list)."""
+    if not questionnaire_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Campaign.questionnaire_id)
+            .where(Campaign.questionnaire_id.in_(questionnaire_ids))
+            .distinct()
+        )
+    )
+
+
 def save_questionnaire(
     user: User, row: Questionnaire, resource: Any, revision: int | None
 ) -> Questionnaire:
@@ -432,14 +445,16 @@ def answered_by(campaign_id: uuid.UUID, user_ids: list[uuid.UUID]) -> set[uuid.U
     )
 
 
-def answered_count(campaign: Campaign) -> int:
-    """How many have answered the campaign."""
-    return (
-        db.session.scalar(
-            select(func.count(Participation.id)).where(Participation.campaign_id == campaign.id)
-        )
-        or 0
-    )
+def answered_counts(campaign_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How many have answered each campaign (one query for a program's list)."""
+    if not campaign_ids:
+        return {}
+    rows = db.session.execute(
+        select(Participation.campaign_id, func.count(Participation.id))
+        .where(Participation.campaign_id.in_(campaign_ids))
+        .group_by(Participation.campaign_id)
+    ).all()
+    return {campaign_id: count for campaign_id, count in rows}
 
 
 def get_campaign(campaign_id: uuid.UUID | str) -> Campaign | None:
