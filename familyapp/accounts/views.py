@@ -43,7 +43,8 @@ def login() -> Any:
     form: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
-        form = {"email": request.form.get("email", "")}
+        shared = request.form.get("shared_device") == "on"
+        form = {"email": request.form.get("email", ""), "shared_device": shared}
         data, errors = load_form(schemas.LoginSchema(), request.form)
         if data is not None:
             settings = _settings()
@@ -61,6 +62,9 @@ def login() -> Any:
                 status = error.status
             else:
                 sign_in(user)
+                # A shared device keeps no health information (pwa: no offline copy, no
+                # outbox), for this session only: the next person chooses again.
+                session["shared_device"] = shared
                 return redirect(safe_next(request.args.get("next"), url_for("system.home")))
         else:
             status = 422

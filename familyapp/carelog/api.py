@@ -292,8 +292,11 @@ def start_timer(child_id: str) -> Any:
     response=schemas.CareEntrySchema,
 )
 def stop_timer(child_id: str) -> Any:
-    """Stop the stopwatch: its time becomes a care entry."""
-    entry = service.stop_timer(current_user, g.grant, families.get_child(child_id))
+    """Stop the stopwatch: its time becomes a care entry (to `ended_at` if one is sent)."""
+    data = parse(schemas.TimerStopSchema()) if request.get_data() else {"ended_at": None}
+    entry = service.stop_timer(
+        current_user, g.grant, families.get_child(child_id), data["ended_at"]
+    )
     if entry is None:
         return jsonify({"running": False, "entry": None})
     return jsonify({"running": False, "entry": entry_body(entry)})

@@ -175,6 +175,17 @@ class TimerStartSchema(Schema):
         required=True, validate=validate.Length(min=1, max=60), error_messages=REQUIRED
     )
     note = fields.String(load_default="", allow_none=True, validate=validate.Length(max=2000))
+    # Started with no network: the phone says when, and the outbox sends it later.
+    started_at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class TimerStopSchema(Schema):
+    """Stop the stopwatch; `ended_at` when it was stopped with no network."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    ended_at = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
 class WorkMissedSchema(Schema):

@@ -354,11 +354,16 @@ def start_timer(user: User, grant: Grant, child: Child, data: dict[str, Any]) ->
     )
     if existing is not None:
         return existing  # a second tap on "Start" must not restart the clock
+    now = clock.utcnow().replace(microsecond=0)
+    started_at = data.get("started_at") or now
+    # A phone's clock may be a little ahead; a start from more than a day ago is not a timer.
+    if started_at > now + timedelta(minutes=5) or started_at < now - timedelta(hours=24):
+        raise _invalid("started_at", _("The start must be within the last 24 hours."))
     timer = CareTimer(
         user_id=user.id,
         child_id=child.id,
         activity=data["activity"],
-        started_at=clock.utcnow().replace(microsecond=0),
+        started_at=min(started_at, now).replace(microsecond=0),
         note=data.get("note") or "",
     )
     db.session.add(timer)
@@ -366,14 +371,19 @@ def start_timer(user: User, grant: Grant, child: Child, data: dict[str, Any]) ->
     return timer
 
 
-def stop_timer(user: User, grant: Grant, child: Child) -> CareEntry | None:
-    """Stop the stopwatch and log its time as an entry (under a minute is dropped)."""
+def stop_timer(
+    user: User, grant: Grant, child: Child, ended_at: datetime | None = None
+) -> CareEntry | None:
+    """Stop the stopwatch and log its time as an entry (under a minute is dropped); `ended_at`
+    is when it was stopped on a phone with no network (never later than now)."""
     timer = db.session.scalar(
         select(CareTimer).where(CareTimer.user_id == user.id, CareTimer.child_id == child.id)
     )
     if timer is None:
         return None
-    elapsed = clock.utcnow() - timer.started_at
+    now = clock.utcnow()
+    end = min(max(ended_at, timer.started_at), now) if ended_at is not None else now
+    elapsed = end - timer.started_at
     minutes = min(round(elapsed.total_seconds() / 60), 24 * 60)
     data = {
         "id": uuid.uuid5(uuid.NAMESPACE_URL, f"care-timer:{timer.id}"),

@@ -122,7 +122,9 @@ class DbSessionInterface(SessionInterface):
             samesite="Lax",
             secure=secure,
             path="/",
-            max_age=int(self.absolute.total_seconds()),
+            # On a shared device the cookie dies with the browser: the next person finds no
+            # session (the server-side timeouts still apply either way).
+            max_age=None if session.get("shared_device") else int(self.absolute.total_seconds()),
         )
 
 

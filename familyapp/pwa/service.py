@@ -14,12 +14,21 @@ SHELL_ASSETS = (
     "js/app/app.js",
     "js/app/survey.js",
     "js/shared/outbox.js",
+    "js/shared/offline-copy.js",
     "js/app/outbox-ui.js",
+    "js/app/offline-ui.js",
+    "js/app/outbox-forms.js",
     "icons/icon-192.png",
     "icons/icon-512.png",
     "icons/icon-maskable-512.png",
 )
-SW_PARTS = ("sw/wiring.js", "sw/push.js", "sw/strategies.js", "shared/outbox.js")
+SW_PARTS = (
+    "sw/wiring.js",
+    "sw/push.js",
+    "sw/strategies.js",
+    "shared/outbox.js",
+    "shared/offline-copy.js",
+)
 
 
 @lru_cache(maxsize=1)
@@ -34,7 +43,7 @@ def static_version() -> str:
     return digest.hexdigest()[:12]
 
 
-def service_worker_source(offline_url: str, static_prefix: str) -> str:
+def service_worker_source(offline_url: str, static_prefix: str, offline_max_age_s: int) -> str:
     """The service worker served at /sw.js: the asset list, then strategies, then wiring."""
     root: Path = resource_dir("static") / "js"
     version = static_version()
@@ -45,6 +54,7 @@ def service_worker_source(offline_url: str, static_prefix: str) -> str:
         f"const FAMILYAPP_VERSION = {version!r};\n"
         f"const SHELL_ASSETS = {assets!r};\n"
         f"const OFFLINE_URL = {offline_url!r};\n"
+        f"const FAMILYAPP_OFFLINE_MAX_AGE_MS = {offline_max_age_s * 1000};\n"
     ).replace("'", '"')
     body = "\n".join((root / part).read_text("utf-8") for part in reversed(SW_PARTS))
     return header + body

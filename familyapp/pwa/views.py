@@ -1,16 +1,31 @@
-"""Manifest, service worker and offline page."""
+"""Manifest, service worker, offline page, and the per-user offline copy: which pages, the
+header that lets the service worker keep one, and the "as of" line each kept page carries."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template, url_for
-from flask_babel import get_locale
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from familyapp.core import clock
 from familyapp.core.authz import Perm, requires
+from familyapp.core.forms import safe_next
 from familyapp.core.i18n import text_direction
-from familyapp.pwa import service
+from familyapp.pwa import offline_pages, service
 
 bp = Blueprint("pwa", __name__)
 
@@ -57,7 +72,10 @@ def manifest() -> Any:
 @requires(Perm.PUBLIC)
 def service_worker() -> Any:
     """The service worker, from the root so its scope is the whole app; never cached."""
-    source = service.service_worker_source(url_for("pwa.offline"), url_for("static", filename=""))
+    settings = current_app.extensions["familyapp.settings"]
+    source = service.service_worker_source(
+        url_for("pwa.offline"), url_for("static", filename=""), settings.session_absolute_seconds
+    )
     response = Response(source, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
@@ -69,3 +87,61 @@ def service_worker() -> Any:
 def offline() -> Any:
     """Shown by the service worker when a page is not available offline."""
     return render_template("pwa/offline.html")
+
+
+SHARED_DEVICE = "shared_device"
+
+
+def keeps_offline_copy() -> bool:
+    """Whether this device may keep the signed-in person's offline copy (not a shared one)."""
+    return bool(current_user.is_authenticated) and not session.get(SHARED_DEVICE, False)
+
+
+@bp.route("/offline/pages.json")
+@requires(Perm.AUTHENTICATED)
+def offline_listing() -> Any:
+    """The pages the phone keeps for this person; none on a shared device."""
+    keep = keeps_offline_copy()
+    pages = offline_pages.pages_for(current_user, url_for) if keep else []
+    response = jsonify({"user": str(current_user.id), "keep": keep, "pages": pages})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/device", methods=["POST"])
+@requires(Perm.AUTHENTICATED)
+def device() -> Any:
+    """Mark this device as shared (keep no health information on it) or as one's own."""
+    shared = request.form.get("shared_device") == "on"
+    session[SHARED_DEVICE] = shared
+    if shared:
+        message = _("This device is now treated as shared: nothing of the plan is kept on it.")
+    else:
+        message = _("This device now keeps your offline copy.")
+    flash(message, "success")
+    return redirect(safe_next(request.form.get("next"), url_for("accounts.account")))
+
+
+@bp.after_app_request
+def mark_offline_copy(response: Response) -> Response:
+    """Name the owner on pages that may be kept offline; the service worker keeps only those."""
+    if (
+        request.method == "GET"
+        and request.endpoint in offline_pages.OFFLINE_ENDPOINTS
+        and response.status_code == 200
+        and response.mimetype == "text/html"
+        and keeps_offline_copy()
+    ):
+        response.headers["X-Familyapp-Offline-User"] = str(current_user.id)
+    return response
+
+
+@bp.app_context_processor
+def offline_copy_context() -> dict[str, Any]:
+    """What base.html needs to say "offline copy, as of <time>" on a page kept offline."""
+    if request.endpoint not in offline_pages.OFFLINE_ENDPOINTS:
+        return {"offline_as_of": None, "keeps_offline_copy": False}
+    return {
+        "offline_as_of": format_datetime(clock.utcnow(), "short"),
+        "keeps_offline_copy": keeps_offline_copy(),
+    }

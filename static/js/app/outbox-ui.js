@@ -6,6 +6,8 @@
   var status = document.getElementById("outbox-status");
   if (!status || typeof FamilyappOutbox === "undefined" || !("indexedDB" in window)) return;
   var user = status.getAttribute("data-user");
+  // A shared device keeps no health information, so nothing typed offline is kept either.
+  var keepsData = document.body.getAttribute("data-offline") === "keep";
   var CAMPAIGN_EXTENSION = "https://familyapp.org/fhir/StructureDefinition/campaign";
 
   function render() {
@@ -22,6 +24,17 @@
         var item = document.createElement("li");
         var text = document.createElement("span");
         text.textContent = status.getAttribute("data-failed") + ": " + entry.label + ". " + entry.reason;
+        if (entry.kind === "form") {
+          text.textContent = entry.label + ": " + status.getAttribute(entry.code === 409 ? "data-conflict" : "data-refused");
+          var open = document.createElement("button");
+          open.type = "button";
+          open.className = "button-small";
+          open.textContent = status.getAttribute("data-open");
+          open.addEventListener("click", function () { reopen(entry); });
+          item.appendChild(text);
+          item.appendChild(open);
+          text = null;
+        }
         var discard = document.createElement("button");
         discard.type = "button";
         discard.className = "button-small";
@@ -29,13 +42,47 @@
         discard.addEventListener("click", function () {
           FamilyappOutbox.remove(entry.id).then(render);
         });
-        item.appendChild(text);
+        if (text) item.appendChild(text);
         item.appendChild(discard);
         list.appendChild(item);
       });
       status.hidden = !(waiting.length || failed.length);
       status.setAttribute("data-count", String(waiting.length));
+      document.dispatchEvent(new CustomEvent("familyapp:outbox", { detail: entries }));
+      return entries;
     });
+  }
+
+  // Post a refused form again as the page it came from: the server shows the plan's conflict
+  // screen (saved now next to yours) or the form with its errors, and the person chooses.
+  function reopen(entry) {
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = entry.url;
+    form.hidden = true;
+    var token = document.querySelector("input[name=csrf_token]");
+    var pairs = entry.body.concat(token ? [["csrf_token", token.value]] : []);
+    pairs.forEach(function (pair) {
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = pair[0];
+      input.value = pair[1];
+      form.appendChild(input);
+    });
+    document.body.appendChild(form);
+    FamilyappOutbox.remove(entry.id).then(function () {
+      HTMLFormElement.prototype.submit.call(form);
+    });
+  }
+
+  // No network on a shared device: say so, keep nothing.
+  function refuseOnSharedDevice() {
+    var line = status.querySelector(".outbox-waiting");
+    line.textContent = status.getAttribute("data-shared");
+    line.hidden = false;
+    status.hidden = false;
+    line.setAttribute("tabindex", "-1");
+    line.focus();
   }
 
   function sync() {
@@ -116,6 +163,7 @@
       }
 
       function keep() {
+        if (!keepsData) { refuseOnSharedDevice(); return Promise.resolve(); }
         var label = document.querySelector("h1") ? document.querySelector("h1").textContent : "";
         return FamilyappOutbox.add(user, id, "POST", "/api/v1/questionnaire-responses", body, label)
           .then(function () {
@@ -155,6 +203,7 @@
     form.addEventListener("submit", function (event) {
       if (navigator.onLine) return;
       event.preventDefault();
+      if (!keepsData) { refuseOnSharedDevice(); return; }
       var idField = form.querySelector("input[name=id]");
       var activity = form.querySelector("[name=activity]");
       var minutes = form.querySelector("[name=minutes]").value.trim();
@@ -197,11 +246,20 @@
           var text = status.getAttribute("data-unsynced").replace("%(num)s", String(left.length));
           if (left.length && !window.confirm(text)) return null;
           return Promise.all(left.map(function (entry) { return FamilyappOutbox.remove(entry.id); }))
+            .then(function () {
+              return typeof FamilyappOfflineCopy !== "undefined" ? FamilyappOfflineCopy.wipe() : null;
+            })
             .then(leave);
         })
         .catch(leave);
     });
   }
+
+  // What outbox-forms.js (plan sections, the stopwatch) needs from this page's outbox.
+  window.FamilyappOutboxPage = {
+    user: user, keepsData: keepsData, status: status, render: render, newId: newId,
+    askBackgroundSync: askBackgroundSync, refuseOnSharedDevice: refuseOnSharedDevice,
+  };
 
   document.querySelectorAll("form[data-signout]").forEach(wireSignOut);
   document.querySelectorAll("form[data-outbox=survey]").forEach(wireSurvey);

@@ -47,11 +47,33 @@ var FamilyappOutbox = (function () {
     });
   }
 
-  function add(user, id, method, url, body, label) {
+  // kind "json" (the default) sends `body` as JSON to the API; kind "form" sends `body`, a list
+  // of [name, value] pairs, as the HTML form it came from (a plan section with its version),
+  // so the server's own rules and conflict screen apply; kind "timer-start"/"timer-stop" are
+  // JSON with a meaning the page shows (a stopwatch running on this phone).
+  function add(user, id, method, url, body, label, kind) {
     return put({
       id: id, user: user, method: method, url: url, body: body, label: label,
-      created: new Date().toISOString(), status: "waiting", reason: "",
+      kind: kind || "json", created: new Date().toISOString(), status: "waiting", reason: "",
     });
+  }
+
+  function requestOf(entry, session) {
+    var headers = { "X-CSRFToken": session.csrf_token, "Idempotency-Key": entry.id };
+    var body;
+    if (entry.kind === "form") {
+      headers["Content-Type"] = "application/x-www-form-urlencoded";
+      body = new URLSearchParams(entry.body).toString();
+    } else {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(entry.body);
+    }
+    return { method: entry.method, credentials: "same-origin", headers: headers, body: body };
+  }
+
+  // A form post whose session ended lands, after redirects, on the sign-in page: not saved.
+  function landedOnSignIn(response) {
+    return response.redirected && new URL(response.url).pathname === "/login";
   }
 
   function reasonOf(response) {
@@ -80,16 +102,8 @@ var FamilyappOutbox = (function () {
           function next(index) {
             if (index >= waiting.length) return sent;
             var entry = waiting[index];
-            return fetch(entry.url, {
-              method: entry.method,
-              credentials: "same-origin",
-              headers: {
-                "Content-Type": "application/json",
-                "X-CSRFToken": session.csrf_token,
-                "Idempotency-Key": entry.id,
-              },
-              body: JSON.stringify(entry.body),
-            }).then(function (response) {
+            return fetch(entry.url, requestOf(entry, session)).then(function (response) {
+              if (response.ok && landedOnSignIn(response)) return sent;  // wait for sign-in
               if (response.ok) {
                 sent += 1;
                 return remove(entry.id).then(function () { return next(index + 1); });
@@ -97,9 +111,13 @@ var FamilyappOutbox = (function () {
               if (response.status === 401 || response.status === 429 || response.status >= 500) {
                 return sent;  // try again later, in order
               }
-              return reasonOf(response).then(function (reason) {
+              // A form's refusal is an HTML page (the plan's conflict screen): the page offers
+              // to open it again, so the person sees both versions and chooses.
+              var why = entry.kind === "form" ? Promise.resolve("") : reasonOf(response);
+              return why.then(function (reason) {
                 entry.status = "failed";
                 entry.reason = reason;
+                entry.code = response.status;
                 return put(entry).then(function () { return next(index + 1); });
               });
             });

@@ -1,5 +1,6 @@
-/* Caching strategies. Only the app shell is cached here: pages with health information are
-   fetched from the network (the per-user offline copy is a separate, deliberate cache). */
+/* Caching strategies. The app shell is cached by version; pages are fetched from the network,
+   and only those the server marks as the signed-in person's offline copy are kept, in that
+   person's own cache (shared/offline-copy.js), to be shown "as of" when there is no network. */
 
 const SHELL_CACHE = "familyapp-shell-" + FAMILYAPP_VERSION;
 
@@ -28,10 +29,15 @@ async function cacheFirst(request) {
   return response;
 }
 
-async function networkFirstPage(request) {
+async function networkFirstPage(event) {
+  const request = event.request;
   try {
-    return await fetch(request);
+    const response = await fetch(request);
+    event.waitUntil(FamilyappOfflineCopy.keep(request.url, response.clone()).catch(() => false));
+    return response;
   } catch (error) {
+    const copy = await FamilyappOfflineCopy.find(request.url).catch(() => null);
+    if (copy) return copy;
     const offline = await caches.match(OFFLINE_URL);
     return offline || new Response("Offline", { status: 503, headers: { "Content-Type": "text/plain" } });
   }

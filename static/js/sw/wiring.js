@@ -11,6 +11,7 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("message", (event) => {
   // An update applies when the page asks for it, so a form being filled in is never lost.
   if (event.data && event.data.type === "SKIP_WAITING") self.skipWaiting();
+  if (event.data && event.data.type === "VERSION" && event.ports[0]) event.ports[0].postMessage(FAMILYAPP_VERSION);
 });
 
 self.addEventListener("fetch", (event) => {
@@ -23,7 +24,7 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (request.mode === "navigate") {
-    event.respondWith(networkFirstPage(request));
+    event.respondWith(networkFirstPage(event));
   }
 });
 
