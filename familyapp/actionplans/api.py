@@ -54,6 +54,7 @@ def list_plans(child_id: str) -> Any:
     body=schemas.ActionPlanSchema,
     response=schemas.ActionPlanSchema,
     status=201,
+    etag=True,
 )
 def create_plan(child_id: str) -> Any:
     """Add an action plan; {"template": "seizures"} starts from a template instead."""
@@ -72,6 +73,7 @@ def create_plan(child_id: str) -> Any:
     methods=["GET"],
     permission=Perm.PLAN_READ,
     response=schemas.ActionPlanSchema,
+    etag=True,
 )
 def get_plan(action_plan_id: str) -> Any:
     """One action plan; the ETag names its version."""
@@ -85,6 +87,8 @@ def get_plan(action_plan_id: str) -> Any:
     permission=Perm.PLAN_EDIT,
     body=schemas.ActionPlanSchema,
     response=schemas.ActionPlanSchema,
+    etag=True,
+    if_match=True,
 )
 def put_plan(action_plan_id: str) -> Any:
     """Replace an action plan; needs If-Match (412 with the current copy when stale)."""
@@ -105,6 +109,8 @@ def put_plan(action_plan_id: str) -> Any:
     methods=["DELETE"],
     permission=Perm.PLAN_EDIT,
     status=204,
+    if_match=True,
+    stale=schemas.ActionPlanSchema,
 )
 def delete_plan(action_plan_id: str) -> Any:
     """Remove an action plan; needs If-Match."""

@@ -251,22 +251,45 @@ class LinkGone(ServiceError):
     status = 410
 
 
+# Generous limits: an ER team reloading the card, or a school's nurses sharing one address,
+# stay well under them; a script walking tokens or scraping one card does not.
+OPEN_WINDOW_SECONDS = 600
+OPENS_PER_IP = 60
+OPENS_PER_LINK = 120
+
+
+class TooManyOpens(ServiceError):
+    """Too many openings from one address or of one link (HTTP 429): names nothing of the child."""
+
+    status = 429
+
+
 def open_card(
     token: str, ip: str | None, user_agent: str, sender: str
 ) -> tuple[Child, EmergencyLink]:
     """Resolve an emergency link for a person with no account; log it and tell the guardians."""
-    if ratelimit.is_limited(f"emergency:ip:{ip or '-'}", 60, 600):
-        raise ServiceError(_("Too many attempts. Wait a few minutes and try again."), status=429)
+    busy = _("Too many attempts. Wait a few minutes and try again.")
+    ip_key = f"emergency:ip:{ip or '-'}"
+    if ratelimit.is_limited(ip_key, OPENS_PER_IP, OPEN_WINDOW_SECONDS):
+        raise TooManyOpens(busy)
+    # Every attempt counts against the address, known token or not, so guessing links costs
+    # the guesser their address and reloading a real one cannot go on without end.
+    ratelimit.hit(ip_key)
     row = db.session.scalar(
         select(EmergencyLink).where(EmergencyLink.token_hash == ids.token_digest(token))
     )
     if row is None:
-        # Unknown tokens are counted, so guessing links costs the guesser their address.
-        ratelimit.hit(f"emergency:ip:{ip or '-'}")
         db.session.commit()
         raise ServiceError(_("Not found"), status=404)
+    # A link spread over many addresses (a leaked QR code) is limited on its own.
+    link_key = f"emergency:link:{row.id}"
+    if ratelimit.is_limited(link_key, OPENS_PER_LINK, OPEN_WINDOW_SECONDS):
+        db.session.commit()
+        raise TooManyOpens(busy)
+    ratelimit.hit(link_key)
     now = clock.utcnow()
     if row.status(now) != "active":
+        db.session.commit()
         raise LinkGone(_("This emergency link no longer works."))
     child = db.session.get(Child, row.child_id)
     assert child is not None

@@ -267,9 +267,11 @@ def open_link(token: str) -> Any:
         )
     except service.LinkGone:
         return _card_response(render_template("actionplans/card_gone.html"), 410)
-    except ServiceError as error:
-        if error.status == 429:
-            return _card_response(render_template("actionplans/card_gone.html", busy=True), 429)
+    except service.TooManyOpens:
+        busy = _card_response(render_template("actionplans/card_gone.html", busy=True), 429)
+        busy.headers["Retry-After"] = str(service.OPEN_WINDOW_SECONDS)
+        return busy
+    except ServiceError:
         return _card_response(render_template("actionplans/card_gone.html"), 404)
     page = render_template(
         "actionplans/card.html", card=service.emergency_card(child), preview=False

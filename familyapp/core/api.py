@@ -37,6 +37,10 @@ class Operation:
     status: int = 200
     many: bool = False
     tags: list[str] = field(default_factory=list)
+    etag: bool = False  # the success response carries the record's ETag
+    if_match: bool = False  # a write that needs If-Match: 428 without it, 412 when stale
+    if_none_match: bool = False  # a read that answers 304 when If-None-Match names its ETag
+    stale: type[Schema] | Schema | None = None  # the 412 body (the current copy), if not `response`
 
 
 OPERATIONS: list[Operation] = []
@@ -52,6 +56,10 @@ def api_route(
     response: type[Schema] | Schema | None = None,
     status: int = 200,
     many: bool = False,
+    etag: bool = False,
+    if_match: bool = False,
+    if_none_match: bool = False,
+    stale: type[Schema] | Schema | None = None,
 ) -> Callable[[F], F]:
     """Register an API route with its permission and schemas (which feed /api/v1/openapi.json)."""
 
@@ -69,6 +77,10 @@ def api_route(
                 status=status,
                 many=many,
                 tags=[bp.name.replace("_api", "")],
+                etag=etag,
+                if_match=if_match,
+                if_none_match=if_none_match,
+                stale=stale,
             )
         )
         wrapped = requires(permission)(view)
@@ -141,6 +153,7 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
             for name in re.findall(r"{([^}]+)}", path)
         ]
+        parameters += _conditional_parameters(op)
         for method in op.methods:
             operation: dict[str, Any] = {
                 "summary": op.summary,
@@ -175,10 +188,77 @@ def build_openapi(app: Flask) -> dict[str, Any]:
                 }
             else:
                 operation["responses"][str(op.status)] = {"description": "success"}
+            if op.etag:
+                operation["responses"][str(op.status)]["headers"] = {"ETag": ETAG_HEADER}
+            operation["responses"].update(_conditional_responses(op))
             paths.setdefault(path, {})[method.lower()] = operation
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
+
+
+ETAG_HEADER: dict[str, Any] = {
+    "description": 'The version of the record read or written, e.g. "plan-3"; send it back in '
+    "If-Match to change that version.",
+    "schema": {"type": "string"},
+}
+
+_PROBLEM_CONTENT: dict[str, Any] = {
+    "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+}
+
+
+def _conditional_parameters(op: Operation) -> list[dict[str, Any]]:
+    # Records the family edits together carry a version (design.md, Data): writes name the
+    # version they change with If-Match (RFC 9110 13.1.1), reads may revalidate with
+    # If-None-Match (13.1.2).
+    parameters: list[dict[str, Any]] = []
+    if op.if_match:
+        parameters.append(
+            {
+                "in": "header",
+                "name": "If-Match",
+                "required": True,
+                "description": "The ETag of the version this change is based on, or *. "
+                "Without it the answer is 428; with an older version, 412 and the current copy.",
+                "schema": {"type": "string"},
+            }
+        )
+    if op.if_none_match:
+        parameters.append(
+            {
+                "in": "header",
+                "name": "If-None-Match",
+                "required": False,
+                "description": "An ETag already held; 304 when it is still the current version.",
+                "schema": {"type": "string"},
+            }
+        )
+    return parameters
+
+
+def _conditional_responses(op: Operation) -> dict[str, Any]:
+    responses: dict[str, Any] = {}
+    if op.if_none_match:
+        responses["304"] = {
+            "description": "Not modified: the ETag sent in If-None-Match is still current.",
+            "headers": {"ETag": ETAG_HEADER},
+        }
+    if op.if_match:
+        stale: dict[str, Any] = {
+            "description": "Precondition failed: the record changed since the version in "
+            "If-Match; the body is the current copy.",
+        }
+        current = op.stale or op.response
+        if current is not None:
+            stale["content"] = {"application/json": {"schema": current}}
+            stale["headers"] = {"ETag": ETAG_HEADER}
+        responses["412"] = stale
+        responses["428"] = {
+            "description": "Precondition required: send If-Match with the ETag you read.",
+            "content": _PROBLEM_CONTENT,
+        }
+    return responses
 
 
 def etag(kind: str, version: int) -> str:

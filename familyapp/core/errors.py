@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
@@ -93,6 +94,18 @@ def _title(status: int) -> str:
     return titles.get(status, _("Error"))
 
 
+def _detail(app: Flask, status: int) -> str | None:
+    # Said only where the title alone leaves the reader without a next step.
+    if status == 413:
+        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        return _(
+            "The request is larger than the %(limit)s MB this server accepts, so nothing was "
+            "saved. Shorten the text or attach less.",
+            limit=format_decimal(round(limit / (1024 * 1024), 1)),
+        )
+    return None
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install handlers so no error reaches the user as a stack trace or half-write."""
 
@@ -117,12 +130,15 @@ def register_error_handlers(app: Flask) -> None:
     def _http(error: HTTPException) -> Any:
         db.session.rollback()
         status = error.code or 500
+        detail = _detail(app, status)
         if wants_json():
-            response = problem(status, _title(status))
+            response = problem(status, _title(status), detail)
         else:
             response = app.make_response(
                 (
-                    render_template("system/error.html", status=status, message=_title(status)),
+                    render_template(
+                        "system/error.html", status=status, message=_title(status), detail=detail
+                    ),
                     status,
                 )
             )

@@ -17,6 +17,7 @@ from familyapp.core.authz import Grant, Perm, Role
 from familyapp.core.db import db
 from familyapp.core.errors import ServiceError
 from familyapp.core.i18n import zone
+from familyapp.families import access_log
 from familyapp.families.models import Child, Family, Invitation, Membership
 
 
@@ -477,21 +478,54 @@ def remove_membership(user: User, family: Family, membership_id: uuid.UUID | str
 
 
 def audit_log(family_id: uuid.UUID) -> list[dict[str, Any]]:
-    """The family's audit log with actor names, for its guardians."""
+    """The family's audit log with actor and child names, for its guardians (three queries)."""
     events = audit.for_family(family_id)
     user_ids = {event.actor_user_id for event in events if event.actor_user_id}
-    names = {}
+    # A refusal names the child only in its target ("child:<id>").
+    refused = {event.id: _uuid(access_log.child_in_target(event.target)) for event in events}
+    child_ids = {event.child_id or refused[event.id] for event in events}
+    child_ids.discard(None)
+    names: dict[uuid.UUID, str] = {}
     if user_ids:
-        names = dict(
-            db.session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all()
+        stmt = select(User.id, User.name).where(User.id.in_(user_ids))
+        names = {user_id: name for user_id, name in db.session.execute(stmt)}
+    children: dict[uuid.UUID, str] = {}
+    if child_ids:
+        stmt = select(Child.id, Child.display_name).where(
+            Child.id.in_(child_ids), Child.family_id == family_id
         )
-    return [
-        {
-            "at": event.at,
-            "actor": names.get(event.actor_user_id, "") if event.actor_user_id else "",
-            "action": event.action,
-            "outcome": event.outcome,
-            "target": event.target,
-        }
-        for event in events
-    ]
+        children = {child_id: name for child_id, name in db.session.execute(stmt)}
+    rows = []
+    for event in events:
+        detail = event.detail or {}
+        child_id = event.child_id or refused[event.id]
+        opened_by_link = event.action.startswith("emergency_card.")
+        about_link = opened_by_link or event.action.startswith("emergency_link.")
+        rows.append(
+            {
+                "at": event.at,
+                "actor": names.get(event.actor_user_id, "") if event.actor_user_id else "",
+                "action": event.action,
+                "outcome": event.outcome,
+                "target": event.target,
+                "child_id": str(child_id) if child_id else None,
+                "child": children.get(child_id, "") if child_id else "",
+                "record": access_log.record_kind(
+                    event.action, event.target, str(detail.get("path") or "") or None
+                ),
+                "link_label": str(detail.get("label") or "") if about_link else "",
+                # The address and device matter when someone without an account opened the
+                # card; for members the name already says who it was.
+                "ip": (event.ip or "") if opened_by_link else "",
+                "device": (
+                    access_log.short_user_agent(str(detail.get("user_agent") or ""))
+                    if opened_by_link
+                    else ""
+                ),
+            }
+        )
+    return rows
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    return ids.parse_uuid(value) if value else None

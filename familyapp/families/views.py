@@ -14,7 +14,7 @@ from familyapp.core.authz import Perm, Role, authorize_family, requires
 from familyapp.core.errors import ServiceError
 from familyapp.core.forms import load_form
 from familyapp.core.urls import external_url
-from familyapp.families import schemas, service
+from familyapp.families import access_log, schemas, service
 
 bp = Blueprint("families", __name__)
 
@@ -249,24 +249,10 @@ def _labels() -> dict[str, Any]:
             "expired": _("expired"),
         }.get(status, status)
 
-    def audit_label(action: str) -> str:
-        return {
-            "phi.read": _("opened the record"),
-            "access.denied": _("tried to open a record"),
-            "family.created": _("created the family"),
-            "family.updated": _("changed the family"),
-            "child.created": _("added a child"),
-            "child.updated": _("changed a child's details"),
-            "invitation.created": _("created an invitation"),
-            "invitation.revoked": _("revoked an invitation"),
-            "invitation.accepted": _("accepted an invitation"),
-            "membership.revoked": _("removed someone's access"),
-            "caregiver.paid_staff": _("changed who is paid care staff"),
-        }.get(action, action)
-
     return {
         "role_label": role_label,
         "role_help": role_help,
         "invitation_status_label": invitation_status_label,
-        "audit_label": audit_label,
+        "audit_label": access_log.action_label,
+        "audit_record_label": access_log.record_label,
     }

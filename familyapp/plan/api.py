@@ -37,6 +37,8 @@ def _plan_response(view: service.PlanView, status: int = 200) -> Any:
     methods=["GET"],
     permission=Perm.PLAN_READ,
     response=schemas.PlanSchema,
+    etag=True,
+    if_none_match=True,
 )
 def get_plan(child_id: str) -> Any:
     """The child's plan of care; the ETag names its version."""
@@ -67,6 +69,8 @@ def _document_from_body() -> dict[str, Any]:
     permission=Perm.PLAN_EDIT,
     body=schemas.PlanDocumentSchema,
     response=schemas.PlanSchema,
+    etag=True,
+    if_match=True,
 )
 def put_plan(child_id: str) -> Any:
     """Replace the plan; needs If-Match with the ETag it was read at (412 when stale)."""
@@ -90,6 +94,7 @@ def put_plan(child_id: str) -> Any:
     methods=["POST"],
     permission=Perm.PLAN_EDIT,
     response=schemas.PlanSchema,
+    etag=True,
 )
 def post_review(child_id: str) -> Any:
     """Mark the plan reviewed today by the signed-in user."""

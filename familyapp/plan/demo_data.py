@@ -96,26 +96,39 @@ FIRST_VERSION: dict[str, Any] = {
         {
             "name": "Tracheostomy tube",
             "kind": "tracheostomy",
-            "size": "Bivona pediatric 4.0, cuffless",
-            "settings": "Spare trach and one size smaller (3.5) in the go-bag. Ties changed daily.",
-            "supplier": "Lakeside Medical Supply",
+            "model": "Shiley pediatric, cuffless",
+            "size": "4.0",
+            "settings": "Cuffless: nothing to deflate. Spare trach and one size smaller (3.5) in "
+            "the go-bag. Ties changed daily; tube changed every 4 weeks.",
+            "supplier": "Lakeside Medical Supply (DME)",
             "supplier_phone": "(312) 555-0142",
         },
         {
-            "name": "Home ventilator (Trilogy Evo)",
+            "name": "Home ventilator",
             "kind": "ventilator",
-            "size": "",
+            "model": "Philips Trilogy Evo",
             "settings": "Nights and naps: PC mode, IPAP 18, PEEP 6, rate 20, Ti 0.8 s, "
-            "O2 0-2 L/min to keep SpO2 at or above 92%.",
-            "supplier": "Lakeside Medical Supply",
+            "oxygen bled in to keep SpO2 at or above 92%.",
+            "supplier": "Lakeside Medical Supply (DME)",
             "supplier_phone": "(312) 555-0142",
         },
         {
-            "name": "G-tube (MIC-KEY button)",
+            "name": "Oxygen",
+            "kind": "oxygen",
+            "model": "Home concentrator, portable tanks for outings",
+            "settings": "0.5 L/min through the trach collar or the ventilator; up to 2 L/min "
+            "to keep SpO2 at or above 92%.",
+            "supplier": "Lakeside Medical Supply (DME)",
+            "supplier_phone": "(312) 555-0142",
+        },
+        {
+            "name": "G-tube",
             "kind": "gastrostomy",
-            "size": "14 Fr, 1.7 cm",
-            "settings": "Balloon 5 mL sterile water, checked weekly on Sundays.",
-            "supplier": "Lakeside Medical Supply",
+            "model": "MIC-KEY low-profile button",
+            "size": "14 Fr, 1.5 cm",
+            "balloon_volume_ml": "5",
+            "settings": "Balloon filled with sterile water, checked weekly on Sundays.",
+            "supplier": "Lakeside Medical Supply (DME)",
             "supplier_phone": "(312) 555-0142",
         },
         {
@@ -125,10 +138,13 @@ FIRST_VERSION: dict[str, Any] = {
             "settings": "Pre-measured depth 6.5 cm; suction pressure 80-100 mmHg.",
         },
         {
-            "name": "Feeding pump (Kangaroo Joey)",
+            "name": "Feeding pump",
             "kind": "pump",
+            "model": "Kangaroo Joey",
             "settings": "PediaSure 1.0: 60 mL/h for 10 hours overnight; 120 mL water flushes "
             "4 times a day.",
+            "supplier": "Lakeside Medical Supply (DME)",
+            "supplier_phone": "(312) 555-0142",
         },
         {
             "name": "Pulse oximeter",

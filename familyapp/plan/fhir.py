@@ -335,6 +335,25 @@ def _device(rid: str, patient_id: str, item: dict[str, Any]) -> dict[str, Any]:
         # Device.patient: the patient the device is affixed to or used by.
         "patient": _ref(patient_id),
     }
+    model = _text(item.get("model"))
+    if model:
+        # DeviceNameType model-name: the name the manufacturer gives this model.
+        device["deviceName"].append({"name": model, "type": "model-name"})
+    properties = []
+    size = _text(item.get("size"))
+    if size:
+        properties.append({"type": _concept("Size"), "valueCode": [_concept(size)]})
+    balloon = _number(item.get("balloon_volume_ml"))
+    if balloon is not None:
+        # Device.property: a configuration setting with a quantity (R4 DeviceDefinition style).
+        properties.append(
+            {
+                "type": _concept("Balloon volume"),
+                "valueQuantity": [{"value": balloon, "unit": "mL", "system": UCUM, "code": "mL"}],
+            }
+        )
+    if properties:
+        device["property"] = properties
     supplier = _text(item.get("supplier"))
     phone = _text(item.get("supplier_phone"))
     if phone:
@@ -342,7 +361,9 @@ def _device(rid: str, patient_id: str, item: dict[str, Any]) -> dict[str, Any]:
         device["contact"] = [{"system": "phone", "value": phone, "use": "work"}]
     supplied_by = " ".join(part for part in (supplier, f"({phone})" if phone else "") if part)
     notes = _notes(
-        _labelled("Size", _text(item.get("size"))),
+        _labelled("Type or model", model),
+        _labelled("Size", size),
+        _labelled("Balloon volume", f"{item.get('balloon_volume_ml')} mL" if balloon else ""),
         _labelled("Settings", _text(item.get("settings"))),
         _labelled("Supplier", supplied_by),
         _text(item.get("notes")),

@@ -615,26 +615,41 @@ def _medication_line(item: dict[str, Any], size: float, clip: dict[str, int]) ->
     return Block([Para(runs, size, bullet=True, after=size * 0.08)])
 
 
+def _balloon(item: dict[str, Any]) -> str:
+    amount = item.get("balloon_volume_ml")
+    return _dose({"dose_amount": amount, "dose_unit": "mL"}) if amount not in (None, "") else ""
+
+
 def _equipment(item: dict[str, Any], size: float, clip: dict[str, int] | None) -> Block:
     kind = labels.value_label("equipment", "kind", item.get("kind", ""))
     runs = [
         Run(_field(item, "name", clip, "medium"), bold=True),
         Run(" (" + kind + ")"),
     ]
+    model = _field(item, "model", clip, "short")
     size_text = _field(item, "size", clip, "short")
+    balloon = _balloon(item)
     settings = _field(item, "settings", clip, "medium")
     if clip is not None:
+        if model:
+            runs.append(Run(" \u00b7 " + model))
         if size_text:
             runs += [Run(" \u00b7 " + labels.field_label("size") + ": "), Run(size_text, bold=True)]
+        if balloon:
+            runs += [Run(" \u00b7 " + _("Balloon volume") + ": "), Run(balloon, bold=True)]
         if settings:
             runs.append(Run(" \u00b7 " + labels.field_label("settings") + ": " + settings))
         return Block([Para(runs, size, bullet=True, after=size * 0.08)])
     paras = [Para(runs, size, bullet=True, after=0.3)]
     indent = BULLET_INDENT
+    if model:
+        paras.append(Para([Run(labels.field_label("model") + ": " + model)], size, indent))
     if size_text:
         paras.append(
             Para([Run(labels.field_label("size") + ": "), Run(size_text, bold=True)], size, indent)
         )
+    if balloon:
+        paras.append(Para([Run(_("Balloon volume") + ": "), Run(balloon, bold=True)], size, indent))
     if settings:
         paras.append(Para([Run(labels.field_label("settings") + ": " + settings)], size, indent))
     supplier = _joined(_text(item.get("supplier")), _text(item.get("supplier_phone")))

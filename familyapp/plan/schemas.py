@@ -154,11 +154,23 @@ class EquipmentSchema(_Item):
 
     name = _text(required=True)
     kind = fields.String(load_default="other", validate=validate.OneOf(EQUIPMENT_KINDS))
-    size = _text()
+    # Every field after `kind` is optional, so plans saved before a field existed stay valid.
+    model = _text()  # type or model: "Shiley pediatric cuffless", "MIC-KEY low-profile"
+    size = _text()  # as the label says it: "4.0", "14 Fr, 1.5 cm", "8 Fr"
+    # A G-tube's balloon is filled with a set volume of water; too little and the button
+    # falls out, too much and it can block the stoma, so the number matters to a stranger.
+    balloon_volume_ml = fields.Decimal(
+        load_default=None, allow_none=True, places=None, as_string=True
+    )
     settings = _text(TEXT)
     supplier = _text()
     supplier_phone = _text(40)
     notes = _text(TEXT)
+
+    @validates("balloon_volume_ml")
+    def _balloon_volume(self, value: Decimal | None, **_: Any) -> None:
+        if value is not None and (not value.is_finite() or value <= 0 or value > 50):
+            raise ValidationError(_l("Enter the balloon volume in mL (more than 0, at most 50)."))
 
 
 class ContactSchema(_Item):

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -65,6 +66,16 @@ def canonical(loaded: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def upgraded(document: dict[str, Any]) -> dict[str, Any]:
+    """A stored document in the current schema's form: fields added since it was saved appear
+    with their defaults, so readers see every field and an unchanged re-save is no new version."""
+    try:
+        loaded: dict[str, Any] = PlanDocumentSchema().load(copy.deepcopy(document))
+    except ValidationError:
+        return document  # saved under older rules: shown as it was rather than not at all
+    return canonical(loaded)
+
+
 def add_months(day: date, months: int) -> date:
     """The same day `months` later, clamped to the month's end (31 Aug + 6 = 28/29 Feb)."""
     month_index = day.month - 1 + months
@@ -94,7 +105,7 @@ def _view(child_id: uuid.UUID, row: CarePlan | None) -> PlanView:
     return PlanView(
         child_id=child_id,
         version=row.version,
-        document=row.document,
+        document=upgraded(row.document),
         updated_at=row.updated_at if row.version else None,
         updated_by=names.get(row.updated_by_id) if row.updated_by_id else None,
         reviewed_at=row.reviewed_at,
@@ -124,7 +135,7 @@ def save_plan(
     if expected_version != current:
         raise StaleVersion(_view(child.id, row))
     stored = canonical(document)
-    if row is not None and stored == row.document:
+    if row is not None and stored == upgraded(row.document):
         return _view(child.id, row)  # nothing changed: no empty version in the history
     now = clock.utcnow()
     if row is None:

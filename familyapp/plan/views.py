@@ -42,7 +42,9 @@ FORM_FIELDS: dict[str, list[tuple[str, str]]] = {
     "equipment": [
         ("name", "text"),
         ("kind", "select"),
+        ("model", "text"),
         ("size", "text"),
+        ("balloon_volume_ml", "number"),
         ("settings", "textarea"),
         ("supplier", "text"),
         ("supplier_phone", "tel"),

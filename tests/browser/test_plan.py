@@ -22,7 +22,7 @@ def test_guardian_edits_caregiver_sees_and_a_stale_tab_merges(
     page.get_by_role("link", name="Plan of care").first.click()
     page.wait_for_url(plan_url)
     expect(page.get_by_role("heading", name="Allergies")).to_be_visible()
-    expect(page.get_by_text("Bivona pediatric 4.0, cuffless")).to_be_visible()
+    expect(page.get_by_text("Shiley pediatric, cuffless")).to_be_visible()
 
     # A second tab opens the summary form at the current version.
     stale_tab = page.context.new_page()

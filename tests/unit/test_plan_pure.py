@@ -68,3 +68,45 @@ def test_etag_round_trip():
     assert version_from_etag("plan", '"plan-x"') is None
     assert version_from_etag("plan", '"ap-3"') is None
     assert version_from_etag("plan", None) is None
+
+
+def test_new_empty_equipment_fields_are_no_change_in_the_diff():
+    # A plan saved before model and balloon volume existed, read back with their defaults.
+    old = _doc(equipment=[{"id": "t", "name": "Trach", "kind": "tracheostomy", "size": "4.0"}])
+    new = _doc(
+        equipment=[
+            {
+                "id": "t",
+                "name": "Trach",
+                "kind": "tracheostomy",
+                "size": "4.0",
+                "model": "",
+                "balloon_volume_ml": None,
+            }
+        ]
+    )
+    assert diff_documents(old, new) == []
+    filled = _doc(equipment=[dict(new["equipment"][0], model="Shiley pediatric, cuffless")])
+    [change] = diff_documents(new, filled)
+    assert [f.field for f in change.fields] == ["model"]
+
+
+def test_demo_equipment_uses_the_structured_fields():
+    from familyapp.plan import demo_data
+    from familyapp.plan.schemas import PlanDocumentSchema
+
+    for version in (demo_data.FIRST_VERSION, demo_data.FULL_VERSION):
+        PlanDocumentSchema().load(version)  # valid as it is
+    by_kind = {item["kind"]: item for item in demo_data.FULL_VERSION["equipment"]}
+    trach = by_kind["tracheostomy"]
+    assert trach["size"] == "4.0" and trach["model"] == "Shiley pediatric, cuffless"
+    gtube = by_kind["gastrostomy"]
+    assert gtube["model"].startswith("MIC-KEY") and gtube["size"] == "14 Fr, 1.5 cm"
+    assert gtube["balloon_volume_ml"] == "5"
+    assert by_kind["suction"]["size"] == "8 Fr"
+    assert (
+        "Trilogy" in by_kind["ventilator"]["model"] and "PEEP" in by_kind["ventilator"]["settings"]
+    )
+    assert "0.5 L/min" in by_kind["oxygen"]["settings"]
+    assert by_kind["pump"]["model"] == "Kangaroo Joey"
+    assert "DME" in trach["supplier"] and trach["supplier_phone"]

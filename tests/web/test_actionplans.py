@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from familyapp.core import clock, mail
 from familyapp.core.db import db
@@ -145,7 +148,11 @@ def test_emergency_link_opens_the_card_without_an_account_and_is_logged(app, fam
     token = link["url"].rsplit("/e/", 1)[1]
     assert len(token) >= 22  # 128 bits at least, base64url
     stranger = app.test_client()
-    page = stranger.get(f"/e/{token}", headers={"User-Agent": "ER tablet"})
+    page = stranger.get(
+        f"/e/{token}",
+        headers={"User-Agent": "ER tablet"},
+        environ_base={"REMOTE_ADDR": "203.0.113.5"},
+    )
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Sam, 6: trach and G-tube." in html and "Latex" in html and "Baclofen" in html
@@ -159,6 +166,9 @@ def test_emergency_link_opens_the_card_without_an_account_and_is_logged(app, fam
             select(AuditEvent).where(AuditEvent.action == "emergency_card.opened")
         ).all()
         assert len(opened) == 1 and opened[0].detail["user_agent"] == "ER tablet"
+        assert opened[0].ip == "203.0.113.5"
+        assert opened[0].target == f"emergency_link:{link['id']}"
+        assert opened[0].detail["label"] == "School nurse"
     assert any(m.to == "g@example.org" and "Sam" in m.subject for m in mail.OUTBOX)
     listed = api.get(f"/api/v1/children/{child.id}/emergency-links").get_json()
     assert listed[0]["opened_count"] == 1
@@ -187,6 +197,44 @@ def test_guessing_links_is_rate_limited(app, family):
     assert statuses[:60] == [404] * 60 and statuses[60] == 429
 
 
+def _opens(app, token, count, ip):
+    return [
+        app.test_client().get(f"/e/{token}", environ_base={"REMOTE_ADDR": ip}) for _ in range(count)
+    ]
+
+
+def test_opening_a_real_link_is_limited_per_address(app, family):
+    _, child = family
+    token = make_link(signed_in(app, "g@example.org"), child.id)["url"].rsplit("/e/", 1)[1]
+    # an ER team reloading the card is fine, a script scraping it from one address is not
+    assert {r.status_code for r in _opens(app, token, 60, "198.51.100.1")} == {200}
+    [refused] = _opens(app, token, 1, "198.51.100.1")
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "600"
+    body = refused.get_data(as_text=True)
+    assert "Sam" not in body and "Too many attempts" in body
+    assert refused.headers["Cache-Control"] == "no-store"
+    assert _opens(app, token, 1, "198.51.100.2")[0].status_code == 200  # another address
+    clock.travel(601)
+    assert _opens(app, token, 1, "198.51.100.1")[0].status_code == 200  # the window passed
+
+
+def test_opening_one_link_from_many_addresses_is_limited_per_link(app, family):
+    _, child = family
+    api = signed_in(app, "g@example.org")
+    token = make_link(api, child.id)["url"].rsplit("/e/", 1)[1]
+    other = make_link(api, child.id, "Wallet card")["url"].rsplit("/e/", 1)[1]
+    statuses = [_opens(app, token, 1, f"192.0.2.{n}")[0].status_code for n in range(121)]
+    assert statuses[:120] == [200] * 120 and statuses[120] == 429
+    refused = _opens(app, token, 1, "203.0.113.99")[0]
+    assert refused.status_code == 429 and "Sam" not in refused.get_data(as_text=True)
+    assert _opens(app, other, 1, "203.0.113.99")[0].status_code == 200  # other links still work
+    with app.app_context():
+        opened = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "emergency_card.opened")
+        ).all()
+        assert len(opened) == 121  # refused opens show nothing and are not counted as opened
+
+
 def test_another_family_cannot_list_or_revoke_links(app, family):
     _, child = family
     link = make_link(signed_in(app, "g@example.org"), child.id)
@@ -199,17 +247,53 @@ def test_another_family_cannot_list_or_revoke_links(app, family):
     assert opened.status_code == 200  # still works
 
 
-def test_qr_and_cards_for_guardians(app, family):
+def _tool(name, package):
+    # Fails, never skips: a QR code nobody decoded is not tested (scripts/test.sh installs it).
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed: apt-get install -y {package}")
+    return path
+
+
+def _decode_qr(png_path):
+    done = subprocess.run(
+        [_tool("zbarimg", "zbar-tools"), "--raw", "-q", str(png_path)],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, f"no QR code in {png_path}: {done.stderr.decode()}"
+    return done.stdout.decode("utf-8").splitlines()
+
+
+def test_qr_and_cards_for_guardians(app, family, tmp_path):
     _, child = family
     api = signed_in(app, "g@example.org")
     link = make_link(api, child.id)
+    other = make_link(api, child.id, "Wallet card")
     svg = api.client.get(f"/emergency-links/{link['id']}/qr.svg")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
     png = api.client.get(f"/emergency-links/{link['id']}/qr.png")
+    assert png.status_code == 200 and png.mimetype == "image/png"
     assert png.data.startswith(b"\x89PNG")
+    (tmp_path / "qr.png").write_bytes(png.data)
+    # the served code is exactly this link's own url from the POST, not another link's
+    assert _decode_qr(tmp_path / "qr.png") == [link["url"]]
+    assert link["url"] != other["url"]
+    opened = app.test_client().get(urlsplit(link["url"]).path)  # and the url opens the card
+    assert opened.status_code == 200 and "Sam" in opened.get_data(as_text=True)
     for query in ("", "?sheet=1"):
         pdf = api.client.get(f"/emergency-links/{link['id']}/card.pdf{query}")
         assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    card = api.client.get(f"/emergency-links/{link['id']}/card.pdf")
+    (tmp_path / "card.pdf").write_bytes(card.data)
+    render = [_tool("pdftoppm", "poppler-utils"), "-r", "200", "-png", "-singlefile"]
+    subprocess.run(
+        [*render, "-f", "1", "-l", "1", str(tmp_path / "card.pdf"), str(tmp_path / "page")],
+        check=True,
+        timeout=120,
+    )
+    assert _decode_qr(tmp_path / "page.png") == [link["url"]]
 
 
 def test_pages_follow_a_plan_and_edit_it(app, client, family):
@@ -278,3 +362,66 @@ def test_edit_form_errors_keep_input(app, client, family):
         'id="title-error"' in html and 'id="red.steps-error"' in html and 'id="call-error"' in html
     )
     assert api.get(f"/api/v1/action-plans/{plan['id']}").get_json()["title"] == "Seizures"
+
+
+def _count_queries(client, path):
+    statements = []
+
+    def listener(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 200
+    return len(statements), response.get_data(as_text=True)
+
+
+def test_access_log_page_says_who_opened_what_in_words(app, client, family):
+    fam, child = family
+    add_member(app, fam, "nurse@example.org", "caregiver")
+    api = signed_in(app, "g@example.org")
+    link = make_link(api, child.id, "School nurse")
+    token = link["url"].rsplit("/e/", 1)[1]
+    iphone = (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+    )
+    opened = app.test_client().get(
+        f"/e/{token}", headers={"User-Agent": iphone}, environ_base={"REMOTE_ADDR": "203.0.113.7"}
+    )
+    assert opened.status_code == 200
+    nurse = signed_in(app, "nurse@example.org")
+    assert nurse.get(f"/api/v1/children/{child.id}/plan").status_code == 200
+    assert nurse.get(f"/api/v1/children/{child.id}/emergency-links").status_code == 403
+    form_login(client, "g@example.org")
+    client.get(f"/families/{fam.id}/audit")  # the first page of a session writes its token
+    small, html = _count_queries(client, f"/families/{fam.id}/audit")
+    assert "opened the emergency card with a link" in html
+    assert "School nurse" in html and "203.0.113.7" in html and "Safari · iPhone" in html
+    assert "opened the record" in html and "Caregiver Person" in html
+    assert "Sam: plan of care" in html and "Sam: emergency card" in html
+    assert "tried to open a record (refused)" in html and "Sam: emergency links" in html
+    assert "emergency_card.opened" not in html and "phi.read" not in html
+    assert "emergency_link.created" not in html and "family.created" not in html
+    # more rows cost no more queries
+    for _ in range(5):
+        app.test_client().get(f"/e/{token}", environ_base={"REMOTE_ADDR": "203.0.113.8"})
+        signed_in(app, "nurse@example.org").get(f"/api/v1/children/{child.id}/plan")
+    large, _html = _count_queries(client, f"/families/{fam.id}/audit")
+    assert large == small <= 10
+
+
+def test_every_audited_action_has_words():
+    import pathlib
+
+    import familyapp
+    from familyapp.families import access_log
+
+    package = pathlib.Path(familyapp.__file__).parent
+    source = "\n".join(path.read_text() for path in package.rglob("*.py"))
+    codes = set(re.findall(r'record(?:_now|_all_now)?\(\s*"([a-z_]+\.[a-z_.]+)"', source))
+    codes |= {"phi.read", "access.denied"}
+    assert codes - set(access_log.ACTION_LABELS) == set()

@@ -149,16 +149,59 @@ def test_errors_are_in_the_readers_language(app, family):
     assert "unidad" in message.lower()
 
 
-def test_ten_megabytes_is_refused(app, family):
+def _put_raw(api, child_id, data, **headers):
+    return api.client.put(
+        f"/api/v1/children/{child_id}/plan",
+        data=data,
+        content_type="application/json",
+        headers={"X-CSRFToken": api.csrf, "If-Match": '"plan-1"', **headers},
+    )
+
+
+@pytest.mark.parametrize(("locale", "title"), [("en", "Too large"), ("es", "Demasiado grande")])
+def test_ten_megabytes_is_refused(app, family, locale, title):
     _, child = family
     api = signed_in(app, "g@example.org")
-    response = api.client.put(
-        f"/api/v1/children/{child.id}/plan",
-        data=json.dumps({"summary": "x" * (10 * 1024 * 1024)}),
-        content_type="application/json",
-        headers={"X-CSRFToken": api.csrf, "If-Match": '"plan-0"'},
-    )
+    assert api.patch("/api/v1/account", {"locale": locale}).status_code == 200
+    assert put(api, child.id, PLAN, '"plan-0"').status_code == 200
+    response = _put_raw(api, child.id, json.dumps({"summary": "x" * (10 * 1024 * 1024)}))
     assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
+    problem = response.get_json()
+    assert problem["status"] == 413 and problem["title"] == title  # in the reader's language
+    assert "5 MB" in problem["detail"] and "errors" not in problem
+    assert len(response.data) < 2000  # the refusal does not echo the body
+    read = api.get(f"/api/v1/children/{child.id}/plan")
+    assert read.headers["ETag"] == '"plan-1"'  # nothing saved
+    assert read.get_json()["document"]["summary"] == PLAN["summary"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CarePlanVersion)) == 1
+
+
+def test_too_large_follows_accept_language_before_sign_in(client):
+    response = client.post(
+        "/api/v1/session",
+        data=json.dumps({"email": "x" * (6 * 1024 * 1024)}),
+        content_type="application/json",
+        headers={"Accept-Language": "es"},
+    )
+    assert response.status_code == 413 and response.mimetype == "application/problem+json"
+    assert response.get_json()["title"] == "Demasiado grande"
+
+
+def test_four_megabytes_of_summary_is_a_field_error_naming_summary(app, family):
+    _, child = family
+    api = signed_in(app, "g@example.org")
+    assert put(api, child.id, PLAN, '"plan-0"').status_code == 200
+    body = json.dumps(dict(PLAN, summary="x" * (4 * 1024 * 1024)))
+    assert len(body) < 5 * 1024 * 1024  # under the body limit
+    response = _put_raw(api, child.id, body)
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    errors = response.get_json()["errors"]
+    assert list(errors) == ["summary"] and errors["summary"]
+    assert len(response.data) < 5000  # the message names the field, never echoes the text
+    assert api.get(f"/api/v1/children/{child.id}/plan").headers["ETag"] == '"plan-1"'
 
 
 def test_roles_read_and_edit(app, family):
@@ -198,38 +241,68 @@ def test_review_needs_a_plan(app, family):
     assert api.post(f"/api/v1/children/{child.id}/plan/review").status_code == 409
 
 
+def _count_queries(client, path):
+    statements = []
+
+    def listener(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+def _save_versions(app, child, document, count, start):
+    # Through the service, as the API would, but without 200 HTTP round trips.
+    from familyapp.accounts.models import User
+    from familyapp.families import service as families
+    from familyapp.plan import service as plan_service
+    from familyapp.plan.schemas import PlanDocumentSchema
+
+    with app.test_request_context("/"):
+        guardian = db.session.scalar(select(User).where(User.email == "g@example.org"))
+        kid = families.get_child(child.id)
+        for n in range(count):
+            loaded = PlanDocumentSchema().load(dict(document, summary=f"v{n}"))
+            plan_service.save_plan(guardian, kid, loaded, start + n)
+        db.session.remove()
+
+
 def test_plan_page_query_count_does_not_grow_with_the_plan(app, family):
-    _, child = family
+    fam, child = family
+    add_member(app, fam, "nurse@example.org", "caregiver")
     api = signed_in(app, "g@example.org")
-    client = api.client
-
-    def count_queries(path):
-        statements = []
-
-        def listener(*args):
-            statements.append(args[2])
-
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(path).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
-
+    nurse = signed_in(app, "nurse@example.org")
+    path = f"/children/{child.id}/plan"
     put(api, child.id, PLAN, '"plan-0"')
-    small = count_queries(f"/children/{child.id}/plan")
+    _count_queries(api.client, path)  # the first page of a session also writes its token
+    _count_queries(nurse.client, path)
+    small = _count_queries(api.client, path)
+    small_caregiver = _count_queries(nurse.client, path)
     big = dict(
         PLAN,
         medications=[dict(MED, name=f"Med {i}") for i in range(40)],
         contacts=[{"name": f"Contact {i}", "phone": "555-0100"} for i in range(30)],
     )
-    etag = '"plan-1"'
-    for n in range(5):  # more versions must not cost more queries either
-        response = put(api, child.id, dict(big, summary=f"v{n}"), etag)
-        etag = response.headers["ETag"]
-    large = count_queries(f"/children/{child.id}/plan")
+    _save_versions(app, child, big, 200, start=1)  # more versions must not cost more queries
+    assert api.get(f"/api/v1/children/{child.id}/plan").headers["ETag"] == '"plan-201"'
+    large = _count_queries(api.client, path)
     assert large == small
     assert large <= 8
+    # A caregiver's read also writes its audit row: still a fixed, small number of queries.
+    with app.app_context():
+        audited = (
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "phi.read")
+        )
+        before = db.session.scalar(audited)
+    large_caregiver = _count_queries(nurse.client, path)
+    with app.app_context():
+        assert db.session.scalar(audited) == before + 1
+    assert large_caregiver == small_caregiver
+    assert large_caregiver <= large + 2
 
 
 def _item_form(client, path, data):
@@ -411,14 +484,33 @@ def test_pdf_exports(app, client, family):
 
 
 def test_fhir_export_through_the_api(app, family):
+    from fhir.resources.R4B.bundle import Bundle
+
     _, child = family
     api = signed_in(app, "g@example.org")
-    put(api, child.id, PLAN, '"plan-0"')
+    document = dict(
+        PLAN,
+        problems=[{"name": "Epilepsy", "details": "Controlled on two medicines"}],
+        equipment=[*PLAN["equipment"], {"name": "G-tube", "kind": "gastrostomy", "size": "14 Fr"}],
+    )
+    put(api, child.id, document, '"plan-0"')
     response = api.get(f"/api/v1/children/{child.id}/plan.fhir.json")
     assert response.status_code == 200 and response.mimetype == "application/fhir+json"
     bundle = response.get_json()
+    Bundle.model_validate(bundle)  # the live output, as a receiving system would read it
+    for entry in bundle["entry"]:
+        assert entry["resource"]["id"] and entry["fullUrl"]
     types = {entry["resource"]["resourceType"] for entry in bundle["entry"]}
-    assert {"Patient", "CarePlan", "AllergyIntolerance", "MedicationStatement"} <= types
+    assert {
+        "Patient",
+        "CarePlan",
+        "Condition",
+        "AllergyIntolerance",
+        "MedicationStatement",
+        "CareTeam",
+        "Goal",
+    } <= types
+    assert types & {"DeviceUseStatement", "Device"}
 
 
 def test_two_simultaneous_first_saves_cannot_both_win(app, family):
@@ -468,3 +560,126 @@ def test_two_simultaneous_edits_of_the_same_version_cannot_both_win(app, family)
     assert sorted(results) == [200, 412]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CarePlanVersion)) == 2
+
+
+GTUBE = {
+    "name": "G-tube",
+    "kind": "gastrostomy",
+    "model": "MIC-KEY low-profile button",
+    "size": "14 Fr, 1.5 cm",
+    "balloon_volume_ml": "5",
+    "settings": "Checked weekly",
+    "supplier": "Lakeside Medical Supply (DME)",
+    "supplier_phone": "(312) 555-0142",
+}
+TRACH = {
+    "name": "Tracheostomy tube",
+    "kind": "tracheostomy",
+    "model": "Shiley pediatric, cuffless",
+    "size": "4.0",
+}
+
+
+def test_equipment_sizes_round_trip_through_export_and_import(app, client, family):
+    _, child = family
+    api = signed_in(app, "g@example.org")
+    saved = put(api, child.id, dict(PLAN, equipment=[TRACH, GTUBE]), '"plan-0"')
+    assert saved.status_code == 200
+    gtube = saved.get_json()["document"]["equipment"][1]
+    assert {key: gtube[key] for key in GTUBE} == GTUBE
+    trach = saved.get_json()["document"]["equipment"][0]
+    assert trach["balloon_volume_ml"] is None and trach["supplier"] == ""  # optional
+    # the JSON export imports back as it is: same document, no new version
+    exported = api.get(f"/api/v1/children/{child.id}/plan").get_json()
+    again = put(api, child.id, exported, '"plan-1"')
+    assert again.status_code == 200 and again.headers["ETag"] == '"plan-1"'
+    form_login(client, "g@example.org")
+    download = json.loads(client.get(f"/children/{child.id}/plan.json").data)
+    assert download["document"]["equipment"][1]["balloon_volume_ml"] == "5"
+    bad = put(
+        api, child.id, dict(PLAN, equipment=[dict(GTUBE, balloon_volume_ml="-2")]), '"plan-1"'
+    )
+    assert bad.status_code == 422
+    assert bad.get_json()["errors"]["equipment"]["0"]["balloon_volume_ml"]
+
+
+def test_plans_saved_before_the_equipment_fields_stay_valid(app, family):
+    from familyapp.plan.models import CarePlan
+
+    _, child = family
+    api = signed_in(app, "g@example.org")
+    put(api, child.id, PLAN, '"plan-0"')
+    old_item = {  # an equipment item as it was stored before model and balloon volume existed
+        "id": "7b0f1e56-8a3c-4d7e-9a51-0c2f3b4d5e6f",
+        "name": "Trach",
+        "kind": "tracheostomy",
+        "size": "Bivona 4.0 cuffless",
+        "settings": "",
+        "supplier": "",
+        "supplier_phone": "",
+        "notes": "",
+    }
+    with app.app_context():
+        row = db.session.scalar(select(CarePlan).where(CarePlan.child_id == child.id))
+        row.document = dict(row.document, equipment=[old_item])
+        db.session.commit()
+    read = api.get(f"/api/v1/children/{child.id}/plan")
+    item = read.get_json()["document"]["equipment"][0]
+    assert item["model"] == "" and item["balloon_volume_ml"] is None  # read with every field
+    again = put(api, child.id, read.get_json(), read.headers["ETag"])
+    assert again.status_code == 200 and again.headers["ETag"] == '"plan-1"'  # no empty version
+    edited = put(
+        api,
+        child.id,
+        dict(read.get_json()["document"], equipment=[dict(item, model="Bivona")]),
+        '"plan-1"',
+    )
+    assert edited.headers["ETag"] == '"plan-2"'
+
+
+def test_read_view_form_and_history_show_equipment_sizes(app, client, family):
+    _, child = family
+    api = signed_in(app, "g@example.org")
+    put(api, child.id, dict(PLAN, equipment=[TRACH]), '"plan-0"')
+    form_login(client, "g@example.org")
+    base = f"/children/{child.id}/plan"
+    added = _item_form(client, f"{base}/equipment/new", {**GTUBE, "notes": ""})
+    assert added.status_code == 302
+    html = client.get(base).get_data(as_text=True)
+    for text in (
+        "Shiley pediatric, cuffless",
+        "<strong>4.0</strong>",
+        "MIC-KEY low-profile button",
+        "14 Fr, 1.5 cm",
+        "Balloon volume",
+        "5 mL",
+        'href="tel:(312)555-0142"',
+    ):
+        assert text in html, text
+    gtube = api.get(f"/api/v1/children/{child.id}/plan").get_json()["document"]["equipment"][1]
+    changed = _item_form(
+        client, f"{base}/equipment/{gtube['id']}", {**GTUBE, "balloon_volume_ml": "4", "model": ""}
+    )
+    assert changed.status_code == 302
+    history = client.get(f"{base}/history/3").get_data(as_text=True)
+    assert "Balloon volume (mL)" in history and "Type or model" in history
+    assert "balloon_volume_ml" not in history
+    bad = _item_form(client, f"{base}/equipment/new", {**GTUBE, "balloon_volume_ml": "500"})
+    assert bad.status_code == 422 and 'id="balloon_volume_ml-error"' in bad.get_data(as_text=True)
+
+
+def test_fhir_bundle_of_sized_equipment_validates(app, family):
+    from fhir.resources.R4B.bundle import Bundle
+
+    _, child = family
+    api = signed_in(app, "g@example.org")
+    put(api, child.id, dict(PLAN, equipment=[TRACH, GTUBE]), '"plan-0"')
+    bundle = api.get(f"/api/v1/children/{child.id}/plan.fhir.json").get_json()
+    Bundle.model_validate(bundle)
+    devices = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Device"]
+    gtube = next(d for d in devices if d["deviceName"][0]["name"] == "G-tube")
+    assert {"name": "MIC-KEY low-profile button", "type": "model-name"} in gtube["deviceName"]
+    volume = next(p for p in gtube["property"] if p["type"]["text"] == "Balloon volume")
+    assert volume["valueQuantity"] == [
+        {"value": 5, "unit": "mL", "system": "http://unitsofmeasure.org", "code": "mL"}
+    ]
