@@ -502,3 +502,37 @@ def test_a_new_version_is_applied_only_when_the_person_taps_update(
         banner.get_by_role("button", name="Update now").click()
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     assert page.evaluate(version) == "release-two1"
+
+
+def test_an_entry_the_server_refuses_shows_why_and_can_be_fixed(
+    app: Flask,
+    page: Page,
+    live_server: LiveServer,
+    network: Network,
+    sign_in: Callable[..., None],
+) -> None:
+    sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/care")
+    _ready(page)
+    network.go_offline()
+    day = (date.today() - timedelta(days=160)).isoformat()
+    page.locator("#activity").select_option("suctioning")
+    page.get_by_label("Started").fill(f"{day}T07:00")
+    page.get_by_label("Minutes").fill("2000")  # more than a day: the server refuses it
+    page.get_by_label("Note (optional)").fill("Needs fixing")
+    page.get_by_role("button", name="Save", exact=True).click()
+    network.go_online()
+    page.evaluate("FamilyappOutbox.flush()")
+    failed = page.locator("#outbox-status .outbox-failed li")
+    expect(failed).to_contain_text("1440")  # the server's reason, in words
+    page.goto(f"{live_server.url}/")
+    page.locator("#outbox-status .outbox-failed li").get_by_role("button", name="Fix").click()
+    page.wait_for_url("**/care?*fix=*")
+    expect(page.get_by_role("alert")).to_contain_text("1440")
+    expect(page.get_by_label("Note (optional)")).to_have_value("Needs fixing")
+    expect(page.get_by_label("Started")).to_have_value(f"{day}T07:00")
+    page.get_by_label("Minutes").fill("20")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("Saved: 20 minutes")).to_be_visible()
+    assert page.evaluate(OUTBOX) == []
+    assert _entries(app, "Needs fixing") == {"Needs fixing": 1}

@@ -35,6 +35,19 @@
           item.appendChild(open);
           text = null;
         }
+        if (entry.kind === "care-entry") {
+          // Fixing it: the care page opens with this entry in its form, and the reason.
+          var fix = document.createElement("button");
+          fix.type = "button";
+          fix.className = "button-small";
+          fix.textContent = status.getAttribute("data-fix");
+          fix.addEventListener("click", function () {
+            var child = /\/children\/([^/]+)\//.exec(entry.url);
+            window.location.assign("/care?child=" + encodeURIComponent(child ? child[1] : "") +
+              "&fix=" + encodeURIComponent(entry.id));
+          });
+          item.appendChild(fix);
+        }
         var discard = document.createElement("button");
         discard.type = "button";
         discard.className = "button-small";
@@ -216,7 +229,7 @@
       };
       var chosen = activity.options ? activity.options[activity.selectedIndex] : null;
       var label = (chosen ? chosen.textContent.trim() : body.activity) + ", " + minutes + " min";
-      FamilyappOutbox.add(user, body.id, "POST", form.getAttribute("data-url"), body, label)
+      FamilyappOutbox.add(user, body.id, "POST", form.getAttribute("data-url"), body, label, "care-entry")
         .then(function () {
           idField.value = newId();
           form.querySelector("[name=minutes]").value = "";
@@ -226,6 +239,31 @@
           askBackgroundSync();
           return render();
         });
+    });
+  }
+
+  // The care page opened to fix a refused entry: its values go back in the form (under a new
+  // id, since the refused one is spent), with the server's reason above it.
+  function fixCareEntry(form) {
+    var wanted = new URLSearchParams(window.location.search).get("fix");
+    if (!wanted) return;
+    FamilyappOutbox.entriesOf(user).then(function (entries) {
+      var entry = entries.filter(function (e) { return e.id === wanted; })[0];
+      if (!entry) return null;
+      var body = entry.body;
+      form.querySelector("[name=activity]").value = body.activity;
+      form.querySelector("[name=started_at]").value = String(body.started_at).slice(0, 16);
+      form.querySelector("[name=minutes]").value = String(body.minutes);
+      form.querySelector("[name=note]").value = body.note || "";
+      form.querySelector("input[name=id]").value = newId();
+      var reason = document.createElement("p");
+      reason.className = "error-summary";
+      reason.setAttribute("role", "alert");
+      reason.textContent = status.getAttribute("data-failed") + ": " + entry.reason;
+      form.parentNode.insertBefore(reason, form);
+      return FamilyappOutbox.remove(entry.id).then(render).then(function () {
+        form.querySelector("[name=minutes]").focus();
+      });
     });
   }
 
@@ -263,7 +301,10 @@
 
   document.querySelectorAll("form[data-signout]").forEach(wireSignOut);
   document.querySelectorAll("form[data-outbox=survey]").forEach(wireSurvey);
-  document.querySelectorAll("form[data-outbox=care-entry]").forEach(wireCareEntry);
+  document.querySelectorAll("form[data-outbox=care-entry]").forEach(function (form) {
+    wireCareEntry(form);
+    fixCareEntry(form);
+  });
   window.addEventListener("online", sync);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") sync();
