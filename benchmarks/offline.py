@@ -24,14 +24,14 @@ from pathlib import Path
 
 os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
 
-from playwright.sync_api import sync_playwright  # noqa: E402 - after the environment is set
-from werkzeug.serving import make_server  # noqa: E402
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
 
-from familyapp import create_app  # noqa: E402
-from familyapp.core.db import Base, db  # noqa: E402
-from familyapp.demo import DEMO_PASSWORD, GUARDIAN, create_demo  # noqa: E402
-from familyapp.pwa import service as pwa  # noqa: E402
-from familyapp.settings import Settings  # noqa: E402
+from familyapp import create_app
+from familyapp.core.db import Base, db
+from familyapp.demo import DEMO_PASSWORD, GUARDIAN, create_demo
+from familyapp.pwa import service as pwa
+from familyapp.settings import Settings
 
 KEPT_BYTES = """async () => {
   let bytes = 0, pages = 0;
