@@ -326,6 +326,19 @@ def translations_extract() -> None:
     click.echo(f"catalogs in {folder} extracted, updated and compiled")
 
 
+@translations.command("update", with_appcontext=False)
+@click.option("--init", "new_locale", default="", help="Start a catalog for a new language.")
+def translations_update(new_locale: str) -> None:
+    """Bring every catalog in step with messages.pot (or start one with --init LOCALE)."""
+    _, folder = _catalog_paths()
+    template = folder / "messages.pot"
+    if new_locale:
+        _pybabel("init", "-i", str(template), "-d", str(folder), "-l", new_locale)
+    _pybabel("update", "-i", str(template), "-d", str(folder), "--no-fuzzy-matching")
+    _compile_catalogs(folder)
+    click.echo(f"catalogs in {folder} updated from {template.name} and compiled")
+
+
 @translations.command("compile", with_appcontext=False)
 def translations_compile() -> None:
     """Compile each messages.po to messages.mo."""

@@ -10,7 +10,10 @@ from typing import Any
 
 DEFAULT_LOCALE = "en"
 # One list of supported locales (design.md, Languages). Order is the order of the switcher.
-SUPPORTED_LOCALES: tuple[str, ...] = ("en", "es")
+SUPPORTED_LOCALES: tuple[str, ...] = ("en", "es", "zh", "vi", "ar")
+# Complete, but machine-assisted: the language picker says so until a native speaker has
+# reviewed the catalog (docs/translating.md). "zh" is Simplified Chinese.
+LOCALES_AWAITING_REVIEW: frozenset[str] = frozenset({"zh", "vi", "ar"})
 RTL_LOCALES: frozenset[str] = frozenset({"ar", "he", "fa", "ur"})
 # The push services browsers subscribe with (Chrome/Edge/Android, Firefox, Safari, Windows).
 # The server POSTs to a subscription's endpoint, so only these hosts (and their subdomains)
@@ -57,6 +60,10 @@ class Settings:
     proxy_count: int = 0
     trusted_hosts: tuple[str, ...] = ()
     testing: bool = False
+    # Tests only, never read from the environment: more catalog folders (searched after the
+    # shipped one) and locale codes accepted beside SUPPORTED_LOCALES (the pseudo-locale).
+    extra_translation_dirs: tuple[str, ...] = ()
+    test_locales: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import Select, String, cast, func, literal_column, select
 
 from familyapp.accounts.models import User
@@ -223,7 +224,7 @@ def _report(
         valuation.annualised(foregone_amount, days),
         _national("foregone"),
         {"default": rates.all_occupations},
-        f"{valuation.ROMLEY}; {rates.source}; annual earnings / 2,088",
+        "; ".join((valuation.ROMLEY, rates.source, gettext("annual earnings / 2,088"))),
     )
     authorised, delivered = _nursing(child_ids, first, last)
     team_hours = valuation.hours(other[TEAM])

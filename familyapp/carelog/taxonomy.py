@@ -37,7 +37,7 @@ class CareClass:
     code: str
     label: Any
     rule: Any
-    source: str
+    source: Any  # a citation, kept as written; lazy gettext where it carries words
 
 
 CLASS_INFO: dict[str, CareClass] = {
@@ -72,7 +72,7 @@ CLASS_INFO: dict[str, CareClass] = {
         TRAVEL,
         _l("Travel to appointments"),
         _l("Driving to and waiting at visits, therapies, the pharmacy and the supplier."),
-        "42 CFR 409.33(d) (transport is not skilled)",
+        _l("42 CFR 409.33(d) (transport is not skilled)"),
     ),
 }
 

@@ -9,14 +9,19 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
 from babel import numbers as babel_numbers
-from flask import Flask, has_request_context, request, session
+from flask import Flask, current_app, has_app_context, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
 from familyapp.core.paths import resource_dir
-from familyapp.settings import DEFAULT_LOCALE, RTL_LOCALES, SUPPORTED_LOCALES
+from familyapp.settings import (
+    DEFAULT_LOCALE,
+    LOCALES_AWAITING_REVIEW,
+    RTL_LOCALES,
+    SUPPORTED_LOCALES,
+)
 
 babel = Babel()
 
@@ -65,11 +70,30 @@ def translate_validation_messages() -> None:
 translate_validation_messages()
 
 
+# Chinese written in Traditional characters is not Simplified Chinese: better the default
+# language than a script the reader may not read.
+_TRADITIONAL_CHINESE = {"hant", "tw", "hk", "mo"}
+
+
+def _test_locales() -> tuple[str, ...]:
+    """Locale codes a test app accepts beside SUPPORTED_LOCALES (none for real users)."""
+    if not has_app_context():
+        return ()
+    settings = current_app.extensions.get("familyapp.settings")
+    return settings.test_locales if settings else ()
+
+
 def normalize_locale(value: str | None) -> str | None:
-    """Map 'es-MX' or 'ES' to a supported locale, or None."""
+    """Map 'es-MX', 'ES' or 'zh-Hans-CN' to a supported locale, or None."""
     if not value:
         return None
-    base = value.replace("_", "-").split("-")[0].lower()
+    for code in _test_locales():
+        if value.replace("-", "_").lower() == code.lower():
+            return code
+    parts = value.replace("_", "-").lower().split("-")
+    base = parts[0]
+    if base == "zh" and _TRADITIONAL_CHINESE.intersection(parts[1:]):
+        return None
     return base if base in SUPPORTED_LOCALES else None
 
 
@@ -87,7 +111,11 @@ def select_locale() -> str:
     chosen = normalize_locale(session.get("lang"))
     if chosen:
         return chosen
-    return request.accept_languages.best_match(SUPPORTED_LOCALES) or DEFAULT_LOCALE
+    for value, _quality in request.accept_languages:  # best first
+        chosen = normalize_locale(value)
+        if chosen:
+            return chosen
+    return DEFAULT_LOCALE
 
 
 def select_timezone() -> str:
@@ -99,9 +127,20 @@ def select_timezone() -> str:
     return "UTC"
 
 
+# How a language names itself in the picker, where the bare code would be ambiguous.
+_DISPLAY_AS = {"zh": "zh_Hans"}
+
+
 def language_name(code: str) -> str:
-    """The name of a language in that language ('Español'), for the switcher."""
-    return (Locale.parse(code).get_display_name(code) or code).capitalize()
+    """The name of a language in that language ('Español', '中文 (简体)'), for the switcher."""
+    shown = _DISPLAY_AS.get(code, code)
+    name = Locale.parse(shown).get_display_name(shown) or code
+    return name[:1].upper() + name[1:]
+
+
+def awaiting_review(code: str) -> bool:
+    """True for a complete catalog that a native speaker has not reviewed yet."""
+    return code in LOCALES_AWAITING_REVIEW
 
 
 def text_direction(code: str) -> str:
@@ -131,7 +170,12 @@ def zone(name: str | None) -> ZoneInfo:
 
 def init_app(app: Flask) -> None:
     """Configure Flask-Babel and the template filters."""
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(resource_dir("translations"))
+    settings = app.extensions.get("familyapp.settings")
+    extra = settings.extra_translation_dirs if settings else ()
+    # Later folders win: a test's pseudo-locale catalog is searched after the shipped ones.
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
+        [str(resource_dir("translations")), *extra]
+    )
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LOCALE
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
 
@@ -171,3 +215,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["language_name"] = language_name
     app.jinja_env.globals["text_direction"] = text_direction
     app.jinja_env.globals["SUPPORTED_LOCALES"] = SUPPORTED_LOCALES
+    app.jinja_env.globals["awaiting_review"] = awaiting_review

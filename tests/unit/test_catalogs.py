@@ -15,12 +15,17 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from familyapp import cli
+from familyapp.settings import SUPPORTED_LOCALES
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "translations"
 POT = TRANSLATIONS / "messages.pot"
-LOCALES = ("en", "es")
+LOCALES = SUPPORTED_LOCALES
+# Every language the app offers is complete; English is the source.
+COMPLETE = tuple(code for code in SUPPORTED_LOCALES if code != "en")
+PLURAL_FORMS = {"es": 2, "zh": 1, "vi": 1, "ar": 6}
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+BRACE = re.compile(r"\{\w+\}")
 
 # The same options as `familyapp translations extract`, so the check and the command agree.
 EXTRACT_OPTIONS = ["-F", "babel.cfg", *cli.EXTRACT_OPTIONS]
@@ -54,8 +59,9 @@ def _texts(value: object) -> list[str]:
     return [str(value or "")]
 
 
-def test_spanish_catalog_is_fully_translated():
-    catalog = _read_po(_po_path("es"), "es")
+@pytest.mark.parametrize("locale", COMPLETE)
+def test_catalog_of_a_complete_language_is_fully_translated(locale):
+    catalog = _read_po(_po_path(locale), locale)
     missing = []
     fuzzy = []
     for message in catalog:
@@ -66,27 +72,39 @@ def test_spanish_catalog_is_fully_translated():
         if message.fuzzy:
             fuzzy.append(message.id)
     assert len(_msgids(catalog)) > 0
-    assert missing == [], f"untranslated in es: {missing}"
-    assert fuzzy == [], f"fuzzy in es (review and remove the flag): {fuzzy}"
-    assert not catalog.fuzzy, "the es catalog header is marked fuzzy"
+    assert missing == [], f"untranslated in {locale}: {missing}"
+    assert fuzzy == [], f"fuzzy in {locale} (review and remove the flag): {fuzzy}"
+    assert not catalog.fuzzy, f"the {locale} catalog header is marked fuzzy"
 
 
-def test_spanish_catalog_has_two_plural_forms():
-    catalog = _read_po(_po_path("es"), "es")
-    assert catalog.num_plurals == 2
-    assert catalog.plural_expr.replace(" ", "") in {"(n!=1)", "n!=1"}
+@pytest.mark.parametrize("locale", COMPLETE)
+def test_catalog_has_the_plural_forms_of_its_language(locale):
+    catalog = _read_po(_po_path(locale), locale)
+    assert catalog.num_plurals == PLURAL_FORMS[locale]
+    for message in catalog:
+        if message.id and message.pluralizable:
+            assert len(_texts(message.string)) == PLURAL_FORMS[locale], message.id
+    if locale == "es":
+        assert catalog.plural_expr.replace(" ", "") in {"(n!=1)", "n!=1"}
 
 
-def test_spanish_translations_keep_every_placeholder_and_line_break():
-    catalog = _read_po(_po_path("es"), "es")
+@pytest.mark.parametrize("locale", COMPLETE)
+def test_translations_keep_every_placeholder_and_line_break(locale):
+    catalog = _read_po(_po_path(locale), locale)
     wrong = []
     for message in catalog:
         if not message.id:
             continue
         sources = _texts(message.id)
         expected = {found for source in sources for found in PLACEHOLDER.findall(source)}
+        braces = {found for source in sources for found in BRACE.findall(source)}
         for text in _texts(message.string):
-            if set(PLACEHOLDER.findall(text)) != expected:
+            # A language with one plural form may leave the count implicit in no form, but it
+            # may not invent or rename a placeholder.
+            found = set(PLACEHOLDER.findall(text))
+            if found != expected and not (message.pluralizable and found < expected):
+                wrong.append((message.id, text))
+            if "python-brace-format" in message.flags and set(BRACE.findall(text)) != braces:
                 wrong.append((message.id, text))
         if not message.pluralizable and str(message.string).count("\n") != sources[0].count("\n"):
             wrong.append((message.id, message.string))

@@ -116,7 +116,9 @@ var FamilyappOfflineCopy = (function () {
         function next() {
           var url = pages.shift();
           if (!url) return Promise.resolve();
-          return fetch(url, { credentials: "same-origin", cache: "no-store" })
+          // Marked as a prefetch: the page must not use up a message meant for the page the
+          // person is about to see ("Saved.").
+          return fetch(url, { credentials: "same-origin", cache: "no-store", headers: { "X-Familyapp-Prefetch": "1" } })
             .then(function (response) { return keep(url, response); })
             .then(function (done) { if (done) kept += 1; }, function () { /* try next time */ })
             .then(next);
