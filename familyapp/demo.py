@@ -111,20 +111,16 @@ def _demo_plan(maya: Child, parent: User, coordinator: User) -> None:
 
 
 def _demo_action_plans(maya: Child, parent: User, coordinator: User) -> None:
-    # The seizure plan is completed and reviewed; the breathing and dystonia plans are started
-    # from the templates, so the demo also shows what a starting point looks like.
+    # Completed and reviewed with her clinicians, as a family would have them: the emergency
+    # card shows them to an ER clinician. New plans start from the templates on the plans page.
     from flask import current_app
 
     from familyapp.actionplans import demo_data
     from familyapp.actionplans import service as actionplans
     from familyapp.actionplans.schemas import ActionPlanSchema
 
-    actionplans.create_plan(coordinator, maya, ActionPlanSchema().load(demo_data.SEIZURES))
-    breathing = actionplans.create_from_template(parent, maya, "respiratory")
-    breathing.title = demo_data.RESPIRATORY_TITLE
-    dystonia = actionplans.create_from_template(parent, maya, "dystonia")
-    dystonia.title = demo_data.DYSTONIA_TITLE
-    db.session.commit()
+    for data in (demo_data.SEIZURES, demo_data.RESPIRATORY, demo_data.DYSTONIA):
+        actionplans.create_plan(coordinator, maya, ActionPlanSchema().load(data))
     secret = current_app.extensions["familyapp.settings"].secret_key
     actionplans.create_link(parent, maya, "Wallet card", 365, secret)
     actionplans.create_link(parent, maya, "Westside Elementary school nurse", 300, secret)
