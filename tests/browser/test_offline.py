@@ -189,6 +189,7 @@ def test_cold_start_with_no_network_shows_the_kept_plan_as_of_and_a_clear_page_o
     cold.goto(f"{live_server.url}{plan_path}/history")
     expect(cold.get_by_role("heading", name="You are offline")).to_be_visible()
     assert "Maya" not in cold.content()
+    assert cold.get_attribute("body", "data-user") == ""  # kept without cookies: no one's
 
 
 def test_ten_entries_made_offline_arrive_exactly_once_through_a_lost_answer_and_two_tabs(

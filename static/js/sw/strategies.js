@@ -6,7 +6,11 @@ const SHELL_CACHE = "familyapp-shell-" + FAMILYAPP_VERSION;
 
 async function precacheShell() {
   const cache = await caches.open(SHELL_CACHE);
-  await cache.addAll(SHELL_ASSETS.map((url) => new Request(url, { cache: "reload" })));
+  // Without cookies: the offline page must name no one (it is shown to whoever uses the
+  // device next), and scripts and styles need none.
+  await cache.addAll(
+    SHELL_ASSETS.map((url) => new Request(url, { cache: "reload", credentials: "omit" }))
+  );
 }
 
 async function dropOldCaches() {
