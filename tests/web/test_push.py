@@ -392,6 +392,34 @@ def test_quiet_hours_defer_to_their_end_and_drop_what_would_be_too_late(app, fam
     assert _send(app).sent == 1
 
 
+def test_a_test_notification_is_sent_during_quiet_hours(app, family, stub):
+    api = signed_in(app, "g@example.org")
+    api.post(
+        "/api/v1/push/subscriptions", {"endpoint": stub.endpoint("t"), "keys": _browser_keys()}
+    )
+    now = clock.utcnow()
+    start = (now - timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    end = (now + timedelta(hours=3)).time().replace(second=0, microsecond=0)
+    api.client.get("/account/notifications")
+    saved = api.client.post(
+        "/account/notifications",
+        data={
+            "quiet_start": start.strftime("%H:%M"),
+            "quiet_end": end.strftime("%H:%M"),
+            "csrf_token": api.csrf,
+        },
+    )
+    assert saved.status_code == 302
+    # The person asked for it now: it goes out now, quiet hours or not.
+    tested = api.post("/api/v1/push/test")
+    assert tested.get_json() == {"sent": 1, "failed": 0, "gone": 0}
+    assert len(stub.received) == 1
+    page = api.client.post("/account/notifications/test", data={"csrf_token": api.csrf})
+    assert page.status_code == 302
+    assert b"Test notification sent." in api.client.get("/account/notifications").data
+    assert len(stub.received) == 2
+
+
 def test_a_cancelled_date_sends_nothing(app, family, stub):
     _, child = family
     api = signed_in(app, "g@example.org")
