@@ -6,6 +6,7 @@ for real (a signed cookie session cannot be ended early).
 
 from __future__ import annotations
 
+import copy
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -21,6 +22,11 @@ from familyapp.core.db import db
 from familyapp.core.models import ServerSession
 
 COOKIE_NAME = "familyapp_session"
+# Sent by the offline copy's background fetches (static/js/shared/offline-copy.js): such a
+# request may add what a page needs (a CSRF token) but removes nothing from the session (a
+# "Saved." message stays for the page the person sees) and is not activity (it does not hold
+# the idle timeout off while a tab sits open).
+PREFETCH_HEADER = "X-Familyapp-Prefetch"
 
 
 class DbSession(CallbackDict[str, Any], SessionMixin):
@@ -31,6 +37,9 @@ class DbSession(CallbackDict[str, Any], SessionMixin):
             self.modified = True
 
         super().__init__(initial or {}, on_update)
+        # What the row held when this request began: only what the request changed is written
+        # back, so two requests at once (a form post and a background fetch) lose nothing.
+        self.original = copy.deepcopy(initial or {})  # flash() appends to a list in place
         self.token = token
         self.modified = False
         self.rotate = False
@@ -90,10 +99,20 @@ class DbSessionInterface(SessionInterface):
             return
         if not session and session.new:
             return
+        prefetch = bool(request.headers.get(PREFETCH_HEADER))
+        changed, removed = _changes(session, prefetch)
+        if prefetch and not (changed or session.rotate or session.new):
+            return
         now = clock.utcnow()
         row = None
         if session.token and not session.rotate:
-            row = db.session.get(ServerSession, ids.token_digest(session.token))
+            # Read afresh (and lock on PostgreSQL): another request may have written meanwhile.
+            row = db.session.get(
+                ServerSession,
+                ids.token_digest(session.token),
+                populate_existing=True,
+                with_for_update=True,
+            )
         if session.token and session.rotate:
             db.session.execute(
                 delete(ServerSession).where(ServerSession.id == ids.token_digest(session.token))
@@ -103,13 +122,19 @@ class DbSessionInterface(SessionInterface):
             # changed): the session is over and must not be brought back by this write.
             response.delete_cookie(COOKIE_NAME, path="/", secure=secure, httponly=True)
             return
+        fresh = row is None
         if row is None:
             session.token = ids.new_token()
             row = ServerSession(id=ids.token_digest(session.token), created_at=now)
             db.session.add(row)
-        row.data = dict(session)
-        row.last_seen_at = now
-        user_id = session.get("_user_id")
+            data = dict(session)
+        else:
+            data = {k: v for k, v in (row.data or {}).items() if k not in removed}
+            data.update(changed)
+        row.data = data
+        if fresh or not prefetch:
+            row.last_seen_at = now
+        user_id = data.get("_user_id")
         row.user_id = uuid.UUID(user_id) if user_id else None
         row.ip = (request.remote_addr or "")[:64]
         row.user_agent = (request.user_agent.string or "")[:300]
@@ -124,8 +149,17 @@ class DbSessionInterface(SessionInterface):
             path="/",
             # On a shared device the cookie dies with the browser: the next person finds no
             # session (the server-side timeouts still apply either way).
-            max_age=None if session.get("shared_device") else int(self.absolute.total_seconds()),
+            max_age=None if data.get("shared_device") else int(self.absolute.total_seconds()),
         )
+
+
+def _changes(session: DbSession, prefetch: bool) -> tuple[dict[str, Any], set[str]]:
+    """What this request set and what it removed, compared with the row it read."""
+    before = session.original
+    if prefetch:
+        return {k: v for k, v in session.items() if k not in before}, set()
+    changed = {k: v for k, v in session.items() if k not in before or before[k] != v}
+    return changed, {k for k in before if k not in session}
 
 
 def _is_secure() -> bool:

@@ -309,3 +309,95 @@ def test_validation_errors_speak_the_readers_language(client):
     assert spanish["email"] == ["Escriba un correo electrónico como nombre@example.org."]
     assert spanish["password"] == ["Use como máximo 128 caracteres."]
     assert spanish["name"] != english["name"]
+
+
+def _request(app, token, headers=None):
+    return app.test_request_context(
+        "/", headers={"Cookie": f"familyapp_session={token}", **(headers or {})}
+    )
+
+
+def _open(app, token, headers=None):
+    """The session a request with this cookie (and headers) begins with."""
+    with _request(app, token, headers) as ctx:
+        return app.session_interface.open_session(app, ctx.request)
+
+
+def _save(app, token, session, headers=None):
+    """End that request: write its session back."""
+    with _request(app, token, headers):
+        app.session_interface.save_session(app, session, app.response_class())
+
+
+def test_two_requests_at_once_each_keep_what_they_wrote(app, client):
+    user(app, "p@example.org")
+    api = Api(client)
+    api.login("p@example.org")
+    token = client.get_cookie("familyapp_session").value
+    # A form post and a background fetch read the session at the same time...
+    posted, fetched = _open(app, token), _open(app, token)
+    posted["_flashes"] = [("success", "Saved.")]
+    _save(app, token, posted)
+    # ...the fetch changes something else and finishes last: the message is still there.
+    fetched["lang"] = "es"
+    _save(app, token, fetched)
+    with app.app_context():
+        row = db.session.scalars(select(ServerSession)).one()
+        assert row.data["_flashes"] == [["success", "Saved."]]
+        assert row.data["lang"] == "es"
+        assert row.data["_user_id"]
+        db.remove()
+
+
+def test_a_flash_appended_in_place_is_written(app, client):
+    user(app, "p@example.org")
+    api = Api(client)
+    api.login("p@example.org")
+    token = client.get_cookie("familyapp_session").value
+    first = _open(app, token)
+    first["_flashes"] = [("success", "One.")]
+    _save(app, token, first)
+    second = _open(app, token)
+    second["_flashes"].append(("success", "Two."))  # what flask.flash does
+    second.modified = True
+    _save(app, token, second)
+    with app.app_context():
+        row = db.session.scalars(select(ServerSession)).one()
+        assert [text for _, text in row.data["_flashes"]] == ["One.", "Two."]
+        db.remove()
+
+
+def test_a_prefetch_removes_nothing_from_the_session(app, client):
+    user(app, "p@example.org")
+    api = Api(client)
+    api.login("p@example.org")
+    token = client.get_cookie("familyapp_session").value
+    first = _open(app, token)
+    first["_flashes"] = [("success", "Saved.")]
+    _save(app, token, first)
+    prefetch = _open(app, token, {"X-Familyapp-Prefetch": "1"})
+    prefetch.pop("_flashes")  # the prefetched page showed the message...
+    prefetch["csrf_token"] = "new"  # ...and may add what its forms need
+    _save(app, token, prefetch, {"X-Familyapp-Prefetch": "1"})
+    with app.app_context():
+        row = db.session.scalars(select(ServerSession)).one()
+        assert row.data["_flashes"] == [["success", "Saved."]]
+        db.remove()
+
+
+@pytest.mark.parametrize("settings_overrides", [{"session_idle_seconds": 600}])
+def test_background_refreshes_do_not_hold_off_the_idle_timeout(app, client, settings_overrides):
+    user(app, "p@example.org")
+    api = Api(client)
+    api.login("p@example.org")
+    prefetch = {"X-Familyapp-Prefetch": "1"}
+    for _ in range(3):  # a tab left open refreshes its offline copy every few minutes
+        clock.travel(190)
+        assert client.get("/api/v1/account", headers=prefetch).status_code == 200
+    clock.travel(100)  # 670 s since the person last did anything
+    assert client.get("/api/v1/account", headers=prefetch).status_code == 401
+    api.login("p@example.org")
+    clock.travel(200)
+    assert api.get("/api/v1/account").status_code == 200  # what a person does counts
+    clock.travel(500)
+    assert api.get("/api/v1/account").status_code == 200

@@ -104,9 +104,13 @@ var FamilyappOfflineCopy = (function () {
 
   // Fetch the user's list of offline pages and keep each one; drop pages no longer listed
   // (a deleted sick-day plan) unless they were opened in the last day (an edit form).
+  // Every fetch is marked as a prefetch: the server then leaves the session as it was (a
+  // "Saved." message stays for the page the person sees) and does not count it as activity.
+  var PREFETCH = { "X-Familyapp-Prefetch": "1" };
+
   function refresh(user, listUrl) {
     var started = Date.now();
-    return fetch(listUrl, { credentials: "same-origin", cache: "no-store" })
+    return fetch(listUrl, { credentials: "same-origin", cache: "no-store", headers: PREFETCH })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (listing) {
         if (!listing || listing.user !== user) return 0;
@@ -116,9 +120,7 @@ var FamilyappOfflineCopy = (function () {
         function next() {
           var url = pages.shift();
           if (!url) return Promise.resolve();
-          // Marked as a prefetch: the page must not use up a message meant for the page the
-          // person is about to see ("Saved.").
-          return fetch(url, { credentials: "same-origin", cache: "no-store", headers: { "X-Familyapp-Prefetch": "1" } })
+          return fetch(url, { credentials: "same-origin", cache: "no-store", headers: PREFETCH })
             .then(function (response) { return keep(url, response); })
             .then(function (done) { if (done) kept += 1; }, function () { /* try next time */ })
             .then(next);

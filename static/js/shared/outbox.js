@@ -88,10 +88,19 @@ var FamilyappOutbox = (function () {
   }
 
   var flushing = null;
+  var queued = null;
 
   // Send what waits for the signed-in user; resolves to how many entries were delivered.
   function flush() {
-    if (flushing) return flushing;
+    // Asked again while a pass runs (a tab coming back, 'online'): that pass may have started
+    // before the newest entries, or may be about to stop at a lost connection, so one more
+    // pass follows it rather than the ask being folded into it.
+    if (flushing) {
+      if (!queued) {
+        queued = flushing.then(function () { queued = null; return flush(); });
+      }
+      return queued;
+    }
     flushing = fetch("/api/v1/session", { credentials: "same-origin", cache: "no-store" })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (session) {
