@@ -26,6 +26,7 @@ def _blueprints() -> list[Any]:
     from familyapp.accounts import api as accounts_api
     from familyapp.accounts import views as accounts_views
     from familyapp.actionplans import api as actionplans_api
+    from familyapp.actionplans import translation_views as actionplans_texts
     from familyapp.actionplans import views as actionplans_views
     from familyapp.calendar import api as calendar_api
     from familyapp.calendar import views as calendar_views
@@ -34,6 +35,7 @@ def _blueprints() -> list[Any]:
     from familyapp.families import api as families_api
     from familyapp.families import views as families_views
     from familyapp.plan import api as plan_api
+    from familyapp.plan import translation_views as plan_texts
     from familyapp.plan import views as plan_views
     from familyapp.push import api as push_api
     from familyapp.push import views as push_views
@@ -53,8 +55,10 @@ def _blueprints() -> list[Any]:
         families_api.bp,
         plan_views.bp,
         plan_api.bp,
+        plan_texts.bp,
         actionplans_views.bp,
         actionplans_api.bp,
+        actionplans_texts.bp,
         calendar_views.bp,
         calendar_api.bp,
         carelog_views.bp,

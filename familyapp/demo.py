@@ -86,6 +86,7 @@ def create_demo() -> Child:
     audit.record("child.created", actor_id=parent.id, family_id=family.id, child_id=maya.id)
     db.session.commit()
     _demo_plan(maya, parent, coordinator)
+    _demo_translations(maya, papa, parent)
     from familyapp.surveys import demo_data as survey_demo
 
     survey_demo.create(parent, papa, coordinator)
@@ -201,3 +202,37 @@ def _demo_calendar(maya: Child, parent: User) -> None:
             new_start_local=moved,
             new_end_local=moved + timedelta(hours=1),
         )
+
+
+def _demo_translations(maya: Child, papa: User, parent: User) -> None:
+    # Luis reads Spanish best: he translated the plan and the seizure plan; Ana checked them.
+    from familyapp.actionplans import service as actionplans
+    from familyapp.plan import demo_translations as es
+    from familyapp.plan import service as plan
+    from familyapp.plan import texts, translations
+
+    document = plan.get_plan(maya).document
+    fields = texts.plan_fields(document)
+    written = {f.path: {"text": es.PLAN_ES[f.text]} for f in fields if f.text in es.PLAN_ES}
+    translations.save(papa, maya, translations.PLAN, maya.id, fields, "es", written)
+    checked = {
+        path: {"text": value["text"], "verified": True}
+        for path, value in written.items()
+        if next(f.text for f in fields if f.path == path) not in es.PLAN_ES_UNCHECKED
+    }
+    translations.save(parent, maya, translations.PLAN, maya.id, fields, "es", checked)
+    for field in fields:
+        if field.text in es.PLAN_ES_STALE:
+            older, text = es.PLAN_ES_STALE[field.text]
+            then = [texts.SourceField(field.path, field.section, field.name, older)]
+            translations.save(
+                papa, maya, translations.PLAN, maya.id, then, "es", {field.path: {"text": text}}
+            )
+    seizures = next(p for p in actionplans.list_plans(maya) if p.kind == "seizures")
+    ap_fields = texts.action_plan_fields(seizures.title, seizures.document)
+    lines = {
+        f.path: {"text": es.SEIZURES_ES[f.text], "verified": True}
+        for f in ap_fields
+        if f.text in es.SEIZURES_ES
+    }
+    translations.save(papa, maya, translations.ACTION_PLAN, seizures.id, ap_fields, "es", lines)

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_login import current_user
 
-from familyapp.actionplans import schemas, service
+from familyapp.actionplans import reading, schemas, service
 from familyapp.actionplans.models import ActionPlan
 from familyapp.core.api import (
     API_PREFIX,
@@ -21,6 +21,7 @@ from familyapp.core.api import (
 from familyapp.core.authz import Perm
 from familyapp.core.urls import external_url
 from familyapp.families import service as families
+from familyapp.plan import schemas as plan_schemas
 
 bp = Blueprint("actionplans_api", __name__, url_prefix=API_PREFIX)
 ETAG_KIND = "ap"
@@ -191,3 +192,37 @@ def delete_link(link_id: str) -> Any:
     """Revoke an emergency link: it stops working at once."""
     service.revoke_link(current_user, service.get_link(link_id, _secret()).link)
     return "", 204
+
+
+@api_route(
+    bp,
+    "/action-plans/<action_plan_id>/translations/<locale>",
+    methods=["GET"],
+    permission=Perm.PLAN_READ,
+    response=plan_schemas.TranslationsSchema,
+)
+def get_translations(action_plan_id: str, locale: str) -> Any:
+    """Each family-written line of the action plan with its translation into one language."""
+    plan = service.get_plan(action_plan_id)
+    child = families.get_child(plan.child_id)
+    found = reading.action_plan_translations(plan, child, locale)
+    return dump(plan_schemas.TranslationsSchema(), found)
+
+
+@api_route(
+    bp,
+    "/action-plans/<action_plan_id>/translations/<locale>",
+    methods=["PUT"],
+    permission=Perm.PLAN_EDIT,
+    body=plan_schemas.TranslationsUpdateSchema,
+    response=plan_schemas.TranslationsSchema,
+)
+def put_translations(action_plan_id: str, locale: str) -> Any:
+    """Write translations of some lines ({"translations": {path: {text, verified}}})."""
+    plan = service.get_plan(action_plan_id)
+    child = families.get_child(plan.child_id)
+    data = parse(plan_schemas.TranslationsUpdateSchema())
+    saved = reading.save_action_plan_translations(
+        current_user, plan, child, locale, data["translations"]
+    )
+    return dump(plan_schemas.TranslationsSchema(), saved)

@@ -4,7 +4,7 @@ optimistic concurrency, make and revoke links, open the emergency card and tell 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from familyapp.accounts.models import User
+from familyapp.actionplans import reading as text_reading
 from familyapp.actionplans import templates_data
 from familyapp.actionplans.models import ActionPlan, EmergencyLink
 from familyapp.actionplans.schemas import KINDS, ActionPlanDocumentSchema
@@ -22,6 +23,7 @@ from familyapp.core.errors import ServiceError
 from familyapp.families import service as families
 from familyapp.families.models import Child
 from familyapp.plan import service as plan_service
+from familyapp.plan import translations
 
 SEAL_PURPOSE = "emergency-link"
 KIND_ORDER = {kind: index for index, kind in enumerate(KINDS)}
@@ -162,6 +164,7 @@ def delete_plan(user: User, plan: ActionPlan, expected_version: int) -> None:
         target=f"action_plan:{plan.id}",
         detail={"title": plan.title},
     )
+    translations.forget(translations.ACTION_PLAN, plan.id)
     db.session.delete(plan)
     db.session.commit()
 
@@ -340,9 +343,17 @@ class EmergencyCard:
 
     child: Child
     plan: plan_service.PlanView
-    action_plans: list[ActionPlan]
+    action_plans: list[text_reading.PlanText]
+    reading: translations.Reading
 
 
-def emergency_card(child: Child) -> EmergencyCard:
-    """Everything the emergency card needs, in three queries."""
-    return EmergencyCard(child, plan_service.get_plan(child), list_plans(child))
+def emergency_card(
+    child: Child, requested: str | None = None, ui_locale: str = "en"
+) -> EmergencyCard:
+    """Everything the emergency card needs, with family text in the language asked for."""
+    plan = plan_service.get_plan(child)
+    document, chosen = translations.read(
+        child.id, plan.language, plan.document, requested, ui_locale
+    )
+    shown = text_reading.in_language(list_plans(child), chosen.language, chosen.original)
+    return EmergencyCard(child, replace(plan, document=document), shown, chosen)

@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -178,13 +179,18 @@ def show(action_plan_id: str) -> Any:
     """One action plan in large type, zone by zone, steps in order."""
     plan = service.get_plan(action_plan_id)
     child = families.get_child(plan.child_id)
+    card = service.emergency_card(child, request.args.get("text_lang"), str(get_locale()))
+    shown = next(p for p in card.action_plans if p.id == plan.id)
+    card.reading.marks = shown.marks
     return render_template(
         "actionplans/show.html",
         plan=plan,
+        title=shown.title,
         child=child,
-        doc=plan.document,
+        doc=shown.document,
+        reading=card.reading,
         can_edit=_can(Perm.PLAN_EDIT),
-        contacts=service.emergency_card(child).plan.document.get("contacts", []),
+        contacts=card.plan.document.get("contacts", []),
     )
 
 
@@ -250,7 +256,9 @@ def delete(action_plan_id: str) -> Any:
 @requires(Perm.PLAN_READ)
 def card_preview(child_id: str) -> Any:
     """The emergency card as the family and team see it (the same page a link opens)."""
-    card = service.emergency_card(families.get_child(child_id))
+    card = service.emergency_card(
+        families.get_child(child_id), request.args.get("text_lang"), str(get_locale())
+    )
     return render_template("actionplans/card.html", card=card, preview=True)
 
 
@@ -273,9 +281,8 @@ def open_link(token: str) -> Any:
         return busy
     except ServiceError:
         return _card_response(render_template("actionplans/card_gone.html"), 404)
-    page = render_template(
-        "actionplans/card.html", card=service.emergency_card(child), preview=False
-    )
+    card = service.emergency_card(child, request.args.get("text_lang"), str(get_locale()))
+    page = render_template("actionplans/card.html", card=card, preview=False)
     return _card_response(page, 200)
 
 

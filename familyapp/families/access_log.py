@@ -26,6 +26,8 @@ ACTION_LABELS: dict[str, Any] = {
     "membership.revoked": _l("removed someone's access"),
     "plan.saved": _l("saved the plan of care"),
     "plan.reviewed": _l("reviewed the plan of care"),
+    "plan.language": _l("said which language the plan is written in"),
+    "plan.translated": _l("translated parts of the plan"),
     "actionplan.created": _l("added an action plan"),
     "actionplan.updated": _l("changed an action plan"),
     "actionplan.deleted": _l("removed an action plan"),

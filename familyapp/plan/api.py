@@ -15,11 +15,12 @@ from familyapp.core.api import (
     dump,
     etag,
     if_match_version,
+    parse,
     precondition_required,
 )
 from familyapp.core.authz import Perm
 from familyapp.families import service as families
-from familyapp.plan import fhir, schemas, service
+from familyapp.plan import fhir, schemas, service, translations
 
 bp = Blueprint("plan_api", __name__, url_prefix=API_PREFIX)
 ETAG_KIND = "plan"
@@ -131,7 +132,64 @@ def get_version(child_id: str, number: int) -> Any:
 def get_fhir(child_id: str) -> Any:
     """The plan as a FHIR R4 Bundle (Patient, CarePlan, Condition, AllergyIntolerance, ...)."""
     child = families.get_child(child_id)
-    bundle = fhir.plan_bundle(child, service.get_plan(child))
+    view = service.get_plan(child)
+    bundle = fhir.plan_bundle(
+        child,
+        view,
+        translations.current_translations(child.id, view.document),
+        translations.language_of(child.id),
+    )
     response = jsonify(bundle)
     response.mimetype = "application/fhir+json"
     return response
+
+
+@api_route(
+    bp,
+    "/children/<child_id>/plan/translations/<locale>",
+    methods=["GET"],
+    permission=Perm.PLAN_READ,
+    response=schemas.TranslationsSchema,
+)
+def get_translations(child_id: str, locale: str) -> Any:
+    """Each family-written field of the plan with its translation into one language."""
+    child = families.get_child(child_id)
+    document = service.get_plan(child).document
+    return dump(
+        schemas.TranslationsSchema(), translations.plan_translations(child, document, locale)
+    )
+
+
+@api_route(
+    bp,
+    "/children/<child_id>/plan/translations/<locale>",
+    methods=["PUT"],
+    permission=Perm.PLAN_EDIT,
+    body=schemas.TranslationsUpdateSchema,
+    response=schemas.TranslationsSchema,
+)
+def put_translations(child_id: str, locale: str) -> Any:
+    """Write translations of some fields ({"translations": {path: {text, verified}}})."""
+    child = families.get_child(child_id)
+    data = parse(schemas.TranslationsUpdateSchema())
+    document = service.get_plan(child).document
+    saved = translations.save_plan_translations(
+        current_user, child, document, locale, data["translations"]
+    )
+    return dump(schemas.TranslationsSchema(), saved)
+
+
+@api_route(
+    bp,
+    "/children/<child_id>/plan/language",
+    methods=["PUT"],
+    permission=Perm.PLAN_EDIT,
+    body=schemas.LanguageSchema,
+    response=schemas.LanguageSchema,
+)
+def put_language(child_id: str) -> Any:
+    """Say which language the family writes the plan in."""
+    child = families.get_child(child_id)
+    data = parse(schemas.LanguageSchema())
+    translations.set_language(current_user, child, data["language"])
+    return jsonify({"language": translations.language_of(child.id)})

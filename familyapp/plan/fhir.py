@@ -28,6 +28,8 @@ GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
 BCP47 = "urn:ietf:bcp:47"
 UCUM = "http://unitsofmeasure.org"
 PRONOUNS_EXTENSION = "http://hl7.org/fhir/StructureDefinition/individual-pronouns"
+# The core translation extension on a primitive string: one per language ("lang" + "content").
+TRANSLATION_EXTENSION = "http://hl7.org/fhir/StructureDefinition/translation"
 
 PLAN_TITLE = "Shared plan of care"
 
@@ -164,6 +166,24 @@ def _notes(*texts: str) -> list[dict[str, Any]]:
 
 def _labelled(label: str, value: str) -> str:
     return f"{label}: {value}" if value else ""
+
+
+def _translate(element: dict[str, Any], key: str, found: dict[str, str] | None) -> None:
+    """Carry the family's current translations of element[key] (FHIR translation extension)."""
+    if not found or not element.get(key):
+        return
+    element["_" + key] = {
+        "extension": [
+            {
+                "url": TRANSLATION_EXTENSION,
+                "extension": [
+                    {"url": "lang", "valueCode": locale},
+                    {"url": "content", "valueString": text},
+                ],
+            }
+            for locale, text in sorted(found.items())
+        ]
+    }
 
 
 def _telecom(phone: str, email: str) -> list[dict[str, Any]]:
@@ -452,9 +472,15 @@ def _activity(item: dict[str, Any]) -> dict[str, Any]:
     return {"detail": detail}
 
 
-def plan_bundle(child: Any, view: Any) -> dict[str, Any]:
-    """The plan as a FHIR R4 Bundle (type collection)."""
+def plan_bundle(
+    child: Any,
+    view: Any,
+    translated: dict[str, dict[str, str]] | None = None,
+    language: str | None = None,
+) -> dict[str, Any]:
+    """The plan as a FHIR R4 Bundle (type collection), with the family's translations."""
     document: dict[str, Any] = view.document or {}
+    tr = translated or {}
     ids = _Ids(child.id)
     patient = _patient(child)
     patient_id = patient["id"]
@@ -481,6 +507,10 @@ def plan_bundle(child: Any, view: Any) -> dict[str, Any]:
 
     for index, item in _items(document, "medications"):
         statement = _medication(ids.item("medications", item, index), patient_id, item)
+        if statement.get("dosage"):
+            _translate(
+                statement["dosage"][0], "text", tr.get(f"medications.{item.get('id')}.schedule")
+            )
         resources.append(statement)
         # CarePlan.supportingInfo is Reference(Any): the medicines the plan relies on.
         supporting.append(_ref(statement["id"], statement["medicationCodeableConcept"]["text"]))
@@ -504,10 +534,13 @@ def plan_bundle(child: Any, view: Any) -> dict[str, Any]:
 
     for index, item in _items(document, "goals"):
         goal = _goal(ids.item("goals", item, index), patient_id, item)
+        _translate(goal["description"], "text", tr.get(f"goals.{item.get('id')}.goal"))
         resources.append(goal)
         goals.append(_ref(goal["id"], goal["description"]["text"]))
 
-    plan = _care_plan(plan_id, patient_id, child, view, document)
+    plan = _care_plan(plan_id, patient_id, child, view, document, tr)
+    if language:
+        plan["language"] = language  # Resource.language: what the family wrote it in
     if addresses:
         plan["addresses"] = addresses
     if supporting:
@@ -544,7 +577,12 @@ def plan_bundle(child: Any, view: Any) -> dict[str, Any]:
 
 
 def _care_plan(
-    plan_id: str, patient_id: str, child: Any, view: Any, document: dict[str, Any]
+    plan_id: str,
+    patient_id: str,
+    child: Any,
+    view: Any,
+    document: dict[str, Any],
+    tr: dict[str, dict[str, str]],
 ) -> dict[str, Any]:
     version = getattr(view, "version", 0) or 0
     plan: dict[str, Any] = {"resourceType": "CarePlan", "id": plan_id}
@@ -562,6 +600,7 @@ def _care_plan(
     summary = _text(document.get("summary"))
     if summary:
         plan["description"] = summary
+        _translate(plan, "description", tr.get("summary"))
     plan["subject"] = _ref(patient_id, child.display_name)
 
     notes: list[dict[str, Any]] = []
@@ -585,7 +624,11 @@ def _care_plan(
     if notes:
         plan["note"] = notes
 
-    activities = [_activity(item) for _index, item in _items(document, "transitions")]
+    activities = []
+    for _index, item in _items(document, "transitions"):
+        activity = _activity(item)
+        _translate(activity["detail"], "description", tr.get(f"transitions.{item.get('id')}.plan"))
+        activities.append(activity)
     activities = [a for a in activities if a["detail"]["description"]]
     if activities:
         plan["activity"] = activities

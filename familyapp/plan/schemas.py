@@ -26,6 +26,7 @@ from marshmallow import (
 
 from familyapp.core.forms import EmailField
 from familyapp.core.ids import new_id
+from familyapp.plan import texts
 
 TEXT = 2000  # a field long enough for a clinician's paragraph, short enough to stay readable
 LINE = 200
@@ -321,3 +322,66 @@ class ReviewSchema(Schema):
         unknown = EXCLUDE
 
     version = fields.Integer(load_default=None, allow_none=True)
+
+
+class TranslationValueSchema(_Strict):
+    """One field's translation as a person submits it."""
+
+    text = fields.String(load_default="", validate=validate.Length(max=texts.MAX_TEXT))
+    verified = fields.Boolean(load_default=False)
+
+
+class TranslationsUpdateSchema(_Strict):
+    """Translations of some fields into one language: {path: {text, verified}}."""
+
+    translations = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=120)),
+        values=fields.Nested(TranslationValueSchema),
+        required=True,
+        validate=validate.Length(max=2000),
+        error_messages={"required": _l("This field is required.")},
+    )
+
+
+class TranslationFieldSchema(Schema):
+    """A translatable field, its original and its translation."""
+
+    path = fields.String()
+    section = fields.String()
+    name = fields.String()
+    source = fields.String()
+    text = fields.String()
+    status = fields.String(allow_none=True, metadata={"description": "null, current or stale"})
+    source_then = fields.String()
+    written_by = fields.String(allow_none=True)
+    written_at = fields.DateTime(allow_none=True)
+    verified_by = fields.String(allow_none=True)
+    verified_at = fields.DateTime(allow_none=True)
+
+
+class TranslationsSchema(Schema):
+    """The translations of a plan (or action plan) into one language."""
+
+    language = fields.String(metadata={"description": "the language the family writes in"})
+    direction = fields.String(metadata={"description": "ltr or rtl, for the translations"})
+    locale = fields.String()
+    texts = fields.List(fields.Nested(TranslationFieldSchema))
+
+
+class LanguageSchema(_Strict):
+    """The language the family writes the plan in."""
+
+    language = fields.String(
+        required=True,
+        validate=validate.OneOf(texts.TEXT_LANGUAGES),
+        error_messages={"required": _l("This field is required.")},
+    )
+
+
+def translations_from_form(form: Any, paths: list[str]) -> dict[str, dict[str, Any]]:
+    """The {path: {text, verified}} a translation form sent, for the fields it showed."""
+    return {
+        path: {"text": form.get(f"text:{path}", ""), "verified": bool(form.get(f"verified:{path}"))}
+        for path in paths
+        if f"text:{path}" in form
+    }

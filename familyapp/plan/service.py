@@ -53,6 +53,7 @@ class PlanView:
     reviewed_by: str | None
     review_due: date | None
     review_overdue: bool
+    language: str = "en"  # the language the family writes the plan in
 
 
 def empty_document() -> dict[str, Any]:
@@ -112,6 +113,7 @@ def _view(child_id: uuid.UUID, row: CarePlan | None) -> PlanView:
         reviewed_by=names.get(row.reviewed_by_id) if row.reviewed_by_id else None,
         review_due=due,
         review_overdue=overdue,
+        language=row.language or "en",
     )
 
 

@@ -4,9 +4,11 @@ review, history with readable diffs, merge on conflict, exports and import."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -15,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 from familyapp.core.authz import Perm, has_role_permission, requires
 from familyapp.core.errors import ServiceError, field_errors
 from familyapp.families import service as families
-from familyapp.plan import labels, schemas, service
+from familyapp.plan import labels, schemas, service, translations
 
 bp = Blueprint("plan", __name__)
 
@@ -141,11 +143,15 @@ def view(child_id: str) -> Any:
     child = families.get_child(child_id)
     plan = service.get_plan(child)
     grant = g.get("grant")
+    document, reading = translations.read(
+        child.id, plan.language, plan.document, request.args.get("text_lang"), str(get_locale())
+    )
     return render_template(
         "plan/view.html",
         child=child,
         plan=plan,
-        doc=plan.document,
+        doc=document,
+        reading=reading,
         can_edit=_can_edit(),
         can_read_audit=grant is not None and has_role_permission(grant.role, Perm.AUDIT_READ),
     )
@@ -324,7 +330,11 @@ def _pdf(child_id: str, *, emergency: bool) -> Response:
     from familyapp.plan import pdf
 
     child = families.get_child(child_id)
-    body = pdf.plan_pdf(child, service.get_plan(child), emergency=emergency)
+    plan = service.get_plan(child)
+    document, _reading = translations.read(
+        child.id, plan.language, plan.document, request.args.get("text_lang"), str(get_locale())
+    )
+    body = pdf.plan_pdf(child, replace(plan, document=document), emergency=emergency)
     name = "emergency-summary" if emergency else "plan-of-care"
     return Response(
         body,
