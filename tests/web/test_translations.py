@@ -152,8 +152,12 @@ def test_action_plans_and_the_emergency_card_in_spanish(app):
     _, child, api = _family(app)
     made = api.post(f"/api/v1/children/{child.id}/action-plans", ACTION_PLAN).get_json()
     path = f"/api/v1/action-plans/{made['id']}/translations/es"
-    body = {"translations": {"title": {"text": "Convulsiones", "verified": True},
-                             "red.steps.1": {"text": "Llame al 911", "verified": True}}}  # noqa: E501  # fmt: skip
+    body = {
+        "translations": {
+            "title": {"text": "Convulsiones", "verified": True},
+            "red.steps.1": {"text": "Llame al 911", "verified": True},
+        }
+    }
     saved = send(api, "PUT", path, body)
     assert saved.status_code == 200, saved.get_json()
     send(api, "PUT", f"/api/v1/children/{child.id}/plan/translations/es",
