@@ -59,6 +59,8 @@ def edit(action_plan_id: str) -> Any:
     plan = service.get_plan(action_plan_id)
     child = families.get_child(plan.child_id)
     locale = request.args.get("lang", "")[:16]
+    if not locale:  # the languages page is where one is chosen
+        return redirect(url_for("texts.overview", child_id=child.id))
     errors: dict[str, list[str]] = {}
     submitted: dict[str, dict[str, Any]] = {}
     found = reading.action_plan_translations(plan, child, locale)

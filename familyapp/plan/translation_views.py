@@ -33,6 +33,8 @@ def edit(child_id: str) -> Any:
     """Translate the plan's family-written fields into one language (?lang=)."""
     child = families.get_child(child_id)
     locale = request.args.get("lang", "")[:16]
+    if not locale:  # the languages page is where one is chosen
+        return redirect(url_for("texts.overview", child_id=child.id))
     document = service.get_plan(child).document
     errors: dict[str, list[str]] = {}
     submitted: dict[str, dict[str, Any]] = {}

@@ -48,7 +48,9 @@ from familyapp.demo import COORDINATOR, GUARDIAN, NURSE
 from familyapp.families import access_log
 from familyapp.families import service as families
 from familyapp.families.models import Child, Family
+from familyapp.plan import translations as plan_translations
 from familyapp.plan.models import CarePlan
+from familyapp.plan.texts import TEXT_LANGUAGES
 from familyapp.plan.views import SINGLE_SECTIONS
 from familyapp.settings import SUPPORTED_LOCALES, load_settings
 from familyapp.surveys.models import Campaign, Program, Questionnaire
@@ -250,6 +252,14 @@ def data_strings(extra: Iterable[str] = ()) -> list[str]:
                     found.update(line.strip() for line in text.splitlines() if line.strip())
                     found.add(text[:80].strip())  # the plan's history names items by 80 characters
     found.update(language_name(code) for code in SUPPORTED_LOCALES)
+    # Names of the languages a family writes in come from CLDR (Babel), localized already.
+    for code in TEXT_LANGUAGES:
+        found.update(
+            (
+                plan_translations.language_name(code, "en"),
+                plan_translations.language_name(code, code),
+            )
+        )
     # Sources cited as written: the care classes' regulations, the studies and the wage table
     # in force (an administrator types its own with `familyapp wages set`).
     found.update(info.source for info in CLASS_INFO.values() if isinstance(info.source, str))
@@ -388,6 +398,9 @@ def demo_ids(child_id: str, family_id: str, secret_key: str) -> Demo:
         "families.invitation": [{"token": str(invitation["url"])}],
         "accounts.reset_password": [{"token": reset_token}],
         "actionplans.open_link": [{"token": link_token}],
+        # The translation editors are for one language at a time (?lang=).
+        "plan_texts.edit": [{"child_id": child_id, "lang": "es"}],
+        "texts.edit": [{"action_plan_id": i, "lang": "vi"} for i in values["action_plan_id"]],
     }
     return Demo(values, by_endpoint)
 
