@@ -44,10 +44,12 @@ def _blueprints() -> list[Any]:
     from familyapp.surveys import builder_views as surveys_builder
     from familyapp.surveys import program_views as surveys_programs
     from familyapp.surveys import views as surveys_views
+    from familyapp.system import data_rights as system_data
     from familyapp.system import views as system_views
 
     return [
         system_views.bp,
+        system_data.bp,
         pwa_views.bp,
         accounts_views.bp,
         accounts_api.bp,
@@ -140,6 +142,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     from familyapp.carelog import service as carelog_service
 
     carelog_service.install_policy()
+    from familyapp.core import ownership
+    from familyapp.push import service as push_service
+
+    ownership.register_erasure(push_service.erase_child_reminders)
 
     i18n.init_app(app)
     csrf.init_app(app)

@@ -27,6 +27,8 @@ ACTION_LABELS: dict[str, Any] = {
     "plan.saved": _l("saved the plan of care"),
     "plan.reviewed": _l("reviewed the plan of care"),
     "plan.language": _l("said which language the plan is written in"),
+    "family.exported": _l("downloaded everything about the family"),
+    "family.deleted": _l("deleted a family and everything about it"),
     "plan.translated": _l("translated parts of the plan"),
     "actionplan.created": _l("added an action plan"),
     "actionplan.updated": _l("changed an action plan"),

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from webpush.vapid import VAPID
 
 from familyapp.accounts.models import User
@@ -21,7 +21,7 @@ from familyapp.core import audit, ids
 from familyapp.core.db import db
 from familyapp.core.errors import ServiceError
 from familyapp.push.delivery import endpoint_allowed
-from familyapp.push.models import PushPreference, PushSubscription
+from familyapp.push.models import PushPreference, PushSubscription, Reminder
 
 PRIVATE_FILE = "vapid_private.pem"
 PUBLIC_FILE = "vapid_public.pem"
@@ -149,3 +149,14 @@ def save_preferences(user: User, data: dict[str, Any]) -> PushPreference:
 def service_name(subscription: PushSubscription) -> str:
     """Which push service a device uses (its endpoint's host), for the device list."""
     return urlsplit(subscription.endpoint).hostname or ""
+
+
+def erase_child_reminders(family_id: uuid.UUID, child_ids: list[uuid.UUID]) -> int:
+    """Delete reminders that name a deleted family's children (plan reviews: no foreign key)."""
+    if not child_ids:
+        return 0
+    names = [str(child_id) for child_id in child_ids]
+    wanted = [Reminder.source.contains(n) for n in names]
+    wanted += [Reminder.url.contains(n) for n in names]
+    result = db.session.execute(delete(Reminder).where(or_(*wanted)))
+    return int(getattr(result, "rowcount", 0) or 0)
