@@ -89,6 +89,8 @@ def test_signed_in_pages_have_no_serious_violations(
         f"{live_server.url}/account",
         f"{live_server.url}/children/new",
         f"{family_url}/invitations/new",
+        f"{family_url}/data",
+        f"{live_server.url}/children/{live_server.child_id}/translations",
         f"{live_server.url}/offline",
     ):
         response = page.goto(url)

@@ -63,7 +63,7 @@ OPEN, CLOSE = "⟦", "⟧"
 ROOT = Path(__file__).resolve().parents[2]
 
 # Not pages: data, documents and files a browser downloads or a script reads.
-NOT_HTML = (".pdf", ".csv", ".ics", ".svg", ".png", ".json", ".js", ".webmanifest")
+NOT_HTML = (".pdf", ".csv", ".ics", ".svg", ".png", ".json", ".js", ".webmanifest", ".zip")
 NOT_HTML_ENDPOINTS = {"static", "system.healthz"}
 # Pages a person opens without an account (a link in a mail, on a card, or the sign-in pages).
 PUBLIC_ENDPOINTS = {
