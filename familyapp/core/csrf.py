@@ -2,10 +2,13 @@
 
 The session is server-side, so a random token stored in it is enough (no signing needed);
 it does not expire while the session lives, which lets the offline outbox replay writes.
+Pages carry it masked with a fresh one-time pad each time (as Django does), so compressed
+responses never repeat the same secret bytes and BREACH cannot read it from their sizes.
 """
 
 from __future__ import annotations
 
+import base64
 import hmac
 import secrets
 
@@ -25,13 +28,44 @@ JSON_BOOTSTRAP_PATHS = frozenset(
 )
 
 
-def get_token() -> str:
-    """The current session's CSRF token, created on first use."""
+def _secret() -> str:
     token = session.get("csrf")
     if not isinstance(token, str):
         token = secrets.token_urlsafe(32)
         session["csrf"] = token
     return token
+
+
+def get_token() -> str:
+    """The current session's CSRF token (created on first use), masked afresh for this use."""
+    raw = _secret().encode()
+    pad = secrets.token_bytes(len(raw))
+    masked = bytes(a ^ b for a, b in zip(pad, raw, strict=True))
+    return base64.urlsafe_b64encode(pad + masked).decode().rstrip("=")
+
+
+def _unmasked(submitted: str) -> str:
+    """The secret inside a masked token (a token sent unmasked is returned as it is)."""
+    try:
+        data = base64.urlsafe_b64decode(submitted + "=" * (-len(submitted) % 4))
+    except (ValueError, TypeError):
+        return submitted
+    half = len(data) // 2
+    if len(data) % 2 or not half:
+        return submitted
+    try:
+        return bytes(a ^ b for a, b in zip(data[:half], data[half:], strict=True)).decode()
+    except UnicodeDecodeError:
+        return submitted
+
+
+def valid(submitted: str | None) -> bool:
+    """True when a submitted token (masked or not) matches the session's."""
+    expected = session.get("csrf")
+    if not isinstance(expected, str) or not submitted or len(submitted) > 400:
+        return False
+    candidates = {submitted, _unmasked(submitted)}
+    return any(hmac.compare_digest(expected.encode(), c.encode()) for c in candidates)
 
 
 def _submitted() -> str | None:
@@ -57,8 +91,7 @@ def init_app(app: Flask) -> None:
             # No session at all (expired or never signed in): say so, so the offline outbox
             # waits for the same user to sign in again instead of dropping the write.
             return problem(401, _("Sign in required"), _("Please sign in to continue."))
-        submitted = _submitted()
-        if not expected or not submitted or not hmac.compare_digest(expected, submitted):
+        if not valid(_submitted()):
             if wants_json():
                 return problem(
                     403,

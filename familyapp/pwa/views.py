@@ -145,3 +145,18 @@ def offline_copy_context() -> dict[str, Any]:
         "offline_as_of": format_datetime(clock.utcnow(), "short"),
         "keeps_offline_copy": keeps_offline_copy(),
     }
+
+
+@bp.after_app_request
+def cache_fingerprinted(response: Response) -> Response:
+    """A static file asked for by this release's fingerprint (?v=) is cached for a year."""
+    if (
+        request.endpoint == "static"
+        and response.status_code == 200
+        and request.args.get("v") == service.static_version()
+    ):
+        # The URL changes with every release, so the browser never needs to ask again.
+        response.cache_control.public = True
+        response.cache_control.max_age = 365 * 24 * 3600
+        response.cache_control.immutable = True
+    return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 from openapi_spec_validator import validate
 
 from familyapp.core.authz import Perm, declared_permission
-from tests.factories import family_with_child, form_login
+from tests.factories import PASSWORD, family_with_child, form_login, user
 
 
 def test_every_route_declares_its_permission(app):
@@ -154,3 +154,60 @@ def test_wrong_method_is_405_problem(client):
 def test_unknown_page_is_translated_html(client):
     response = client.get("/nothing-here", headers={"Accept-Language": "es"})
     assert response.status_code == 404 and 'lang="es"' in response.get_data(as_text=True)
+
+
+def test_fingerprinted_static_files_are_cached_for_a_year(app, client):
+    from familyapp.pwa.service import static_version
+
+    current = client.get(f"/static/css/app.css?v={static_version()}")
+    assert current.status_code == 200
+    assert current.cache_control.max_age == 365 * 24 * 3600 and current.cache_control.immutable
+    stale = client.get("/static/css/app.css?v=older")
+    assert not stale.cache_control.immutable and (stale.cache_control.max_age or 0) <= 3600
+
+
+def test_text_responses_are_compressed(app, client):
+    import gzip
+    import zlib
+
+    import brotli
+
+    page = client.get("/login", headers={"Accept-Encoding": "br, gzip"})
+    assert page.headers["Content-Encoding"] == "br"
+    html = brotli.decompress(page.data).decode()
+    assert "<form" in html and "csrf_token" in html
+    css = client.get("/static/css/app.css", headers={"Accept-Encoding": "gzip, deflate"})
+    body = css.data
+    assert css.headers["Content-Encoding"] == "deflate"  # streamed from disk
+    assert len(body) < len(zlib.decompress(body)) / 2
+    api = client.get("/api/v1/openapi.json", headers={"Accept-Encoding": "gzip"})
+    assert api.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(api.data).startswith(b"{")
+    plain = client.get("/login")
+    assert "Content-Encoding" not in plain.headers
+    assert "Accept-Encoding" in plain.headers.get("Vary", "")
+
+
+def test_the_csrf_token_is_masked_afresh_on_every_page(app, client):
+    import re
+
+    def token(path: str = "/login") -> str:
+        html = client.get(path).get_data(as_text=True)
+        found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+        assert found
+        return found.group(1)
+
+    first, second = token(), token()
+    assert first != second  # never the same bytes twice: nothing for BREACH to measure
+    for submitted in (first, second):  # both stand for the one secret of the session
+        answer = client.post("/language", data={"csrf_token": submitted, "lang": "en"})
+        assert answer.status_code == 302, submitted
+    assert client.post("/language", data={"csrf_token": first[:-4] + "AAAA"}).status_code == 400
+    assert client.post("/language", data={"csrf_token": "x" * 500}).status_code == 400
+    user(app, "mask@example.org")
+    signed = client.post(
+        "/login", data={"csrf_token": token(), "email": "mask@example.org", "password": PASSWORD}
+    )
+    assert signed.status_code == 302
+    # Signing in starts a new session: a token from before it no longer works.
+    assert client.post("/language", data={"csrf_token": first, "lang": "en"}).status_code == 400
