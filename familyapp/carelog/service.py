@@ -180,7 +180,16 @@ def log_entry(
     found = _find(user, data.get("id"), key)
     if found is not None:
         return _replay(found, child, digest), False
-    care_class = _check(user, child, body, role)
+    try:
+        care_class = _check(user, child, body, role)
+    except ServiceError:
+        # The same entry sent twice at once (the page and the service worker's Background
+        # Sync): the other copy may have landed between _find and _check, and then "overlaps"
+        # this one. It is this one: answer as a replay.
+        found = _find(user, data.get("id"), key)
+        if found is not None:
+            return _replay(found, child, digest), False
+        raise
     entry = CareEntry(
         child_id=child.id,
         caregiver_id=body["caregiver"],

@@ -126,6 +126,27 @@ def test_replay_by_id_or_key_lands_once(app, family):
     assert _count(app) == 2
 
 
+def test_a_replay_racing_its_twin_is_a_replay_not_an_overlap(app, family, monkeypatch):
+    _, child = family
+    api = signed_in(app, "g@example.org")
+    base = f"/api/v1/children/{child.id}/care-entries"
+    body = entry(id=str(uuid.uuid4()))
+    assert api.post(base, body).status_code == 201
+    # The twin (sent by the service worker at the same moment) looked before the first landed:
+    # its first look finds nothing, then it sees the first one as an overlapping entry.
+    real_find, looks = carelog._find, []
+
+    def late_find(*args, **kwargs):
+        looks.append(1)
+        return None if len(looks) == 1 else real_find(*args, **kwargs)
+
+    monkeypatch.setattr(carelog, "_find", late_find)
+    twin = api.post(base, body)
+    assert twin.status_code == 200, twin.get_json()
+    assert twin.get_json()["id"] == body["id"]
+    assert _count(app) == 1
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
