@@ -14,11 +14,13 @@ fi
 
 # Debian packages the tests use, installed only when missing, in one apt-get call: chromium for
 # the browser tests (no browser downloads), zbarimg (zbar-tools) to decode the QR codes of
-# emergency cards and pdftoppm (poppler-utils) to render the printed cards for it.
+# emergency cards and pdftoppm (poppler-utils) to render the printed cards for it; a CJK font.
 MISSING=()
 if ! command -v chromium >/dev/null 2>&1; then MISSING+=(chromium); fi
 if ! command -v zbarimg >/dev/null 2>&1; then MISSING+=(zbar-tools); fi
 if ! command -v pdftoppm >/dev/null 2>&1; then MISSING+=(poppler-utils); fi
+# Chinese, Japanese and Korean glyphs for the printed plans (usually pulled in by chromium).
+if [ ! -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ]; then MISSING+=(fonts-droid-fallback); fi
 if [ "${#MISSING[@]}" -gt 0 ]; then
   SUDO=""
   if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi

@@ -44,6 +44,14 @@ UNICODE_FONTS: tuple[tuple[str, str], ...] = (
 )
 CORE_FONT = "Helvetica"
 UNICODE_FAMILY = "PlanSans"
+# Fonts for the characters the main font lacks, first found wins: Chinese, Japanese and Korean
+# (Debian's fonts-droid-fallback, which chromium pulls in; fonts-noto-cjk is the larger one).
+FALLBACK_FONTS: tuple[str, ...] = (
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/truetype/droid/DroidSansFallback.ttf",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+)
+FALLBACK_FAMILY = "PlanFallback"
 
 # Stand-ins for characters the font lacks (written as escapes so the source stays ASCII-clear).
 SUBSTITUTES = {
@@ -181,11 +189,31 @@ class _Pdf(FPDF):
                 glyphs = None
             if glyphs:
                 self.text_family = UNICODE_FAMILY
-                self.font_glyphs = frozenset(glyphs)
+                self.font_glyphs = frozenset(glyphs | self._use_fallback_font())
+                self.set_font(UNICODE_FAMILY, "", BODY)
                 return
             self.fonts.pop(UNICODE_FAMILY.lower(), None)
             self.fonts.pop(UNICODE_FAMILY.lower() + "B", None)
         self.set_font(CORE_FONT, "", BODY)  # forget any half-loaded font
+
+    def _use_fallback_font(self) -> set[int]:
+        """Glyphs for what the main font lacks (Chinese...), drawn and measured by fpdf2."""
+        for path in FALLBACK_FONTS:
+            if not Path(path).is_file():
+                continue
+            try:
+                self.add_font(FALLBACK_FAMILY, "", path)
+                self.add_font(FALLBACK_FAMILY, "B", path)  # no bold face: the same glyphs
+                self.set_font(FALLBACK_FAMILY, "", BODY)
+                glyphs = set(_cmap(self.current_font))
+            except Exception:  # a broken font file: try the next one
+                glyphs = set()
+            if glyphs:
+                # fpdf2 switches to it for each character the main font has not, and
+                # get_string_width() counts it, so the wrapping here stays right.
+                self.set_fallback_fonts([FALLBACK_FAMILY])
+                return glyphs
+        return set()
 
     def _supported(self, char: str) -> bool:
         if self.font_glyphs is not None:

@@ -382,3 +382,28 @@ def test_typed_text_is_never_taken_for_the_page_count(english):
     document = _document(summary="{nb} {pages} {page} \x7fN\x7f")
     text = _text(plan_pdf(CHILD, _view(document)))
     assert "{nb} {pages} {page} N" in text
+
+
+def test_chinese_prints_with_the_fallback_font(app):
+    found = [p for p in plan_pdf_module.FALLBACK_FONTS if plan_pdf_module.Path(p).is_file()]
+    if not found:
+        pytest.fail("no CJK font: scripts/test.sh installs fonts-droid-fallback")
+    summary = "玛雅七岁有气管切开和胃造口"
+    document = _document(
+        summary=summary,
+        medications=[{"name": "左乙拉西坦", "dose_amount": "500", "dose_unit": "mg"}],
+    )
+    with app.test_request_context("/", headers={"Accept-Language": "zh"}):
+        for emergency in (False, True):
+            data = plan_pdf(CHILD, _view(document), emergency=emergency)
+            text = _text(data)
+            assert summary in text.replace(" ", "") and "左乙拉西坦" in text
+            assert "?" not in text  # nothing replaced for want of a glyph
+            fonts = {
+                str(font.get_object()["/BaseFont"])
+                for page in PdfReader(io.BytesIO(data)).pages
+                for font in page["/Resources"]["/Font"].values()
+            }
+            assert any("DroidSansFallback" in name or "NotoSansCJK" in name for name in fonts)
+    pdf = plan_pdf_module._Pdf("", "")
+    assert all(ord(char) in (pdf.font_glyphs or ()) for char in "中文护理计划")
