@@ -54,6 +54,10 @@ SHEET_BOTTOM = PAGE_H - 15.0
 class _CardPdf(_Pdf):
     """An A4 page with plan/pdf.py's fonts and text handling, without its page footer."""
 
+    # The QR code and the bands have fixed places: right-to-left text starts at the right of
+    # its box, but the card is not mirrored.
+    mirror_layout = False
+
     def footer(self) -> None:
         """No footer: a card and a sheet carry everything on their face."""
 
@@ -144,11 +148,7 @@ def _height(size: float) -> float:
 
 def _width(pdf: _Pdf, line: Line, size: float) -> float:
     """The width of a line at this font size, mm."""
-    total = 0.0
-    for run in line:
-        pdf.use(run.bold, size)
-        total += pdf.get_string_width(run.text)
-    return total
+    return pdf.text_width(line, size)
 
 
 def _ellipsized(pdf: _Pdf, line: Line, width: float, size: float) -> Line:
@@ -186,8 +186,7 @@ def _draw(
     """Draw lines from (x, y), centred in the width or not; returns the y under them."""
     height = _height(size)
     for line in lines:
-        left = x + (width - _width(pdf, line, size)) / 2 if center else x
-        pdf.draw_line(line, left, y, size, height)
+        pdf.draw_line(line, x, y, size, height, width, center)
         y += height
     return y
 

@@ -187,8 +187,7 @@ DYSTONIA: dict[str, Any] = {
                 "Look for the cause: pain, a full bladder, constipation, reflux, a tight "
                 "strap or splint, the trach ties",
                 "Reposition her, loosen straps, warm blanket, quiet room, her music",
-                "Give acetaminophen by G-tube for pain, at her weight's dose on the "
-                "medicine list",
+                "Give acetaminophen by G-tube for pain, at her weight's dose on the medicine list",
                 "Call the neurology nurse line if it lasts more than 2 hours",
             ],
         },

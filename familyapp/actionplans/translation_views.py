@@ -65,9 +65,7 @@ def edit(action_plan_id: str) -> Any:
     submitted: dict[str, dict[str, Any]] = {}
     found = reading.action_plan_translations(plan, child, locale)
     if request.method == "POST":
-        submitted = plan_schemas.translations_from_form(
-            request.form, [t.path for t in found.texts]
-        )
+        submitted = plan_schemas.translations_from_form(request.form, [t.path for t in found.texts])
         try:
             reading.save_action_plan_translations(current_user, plan, child, locale, submitted)
         except ServiceError as error:

@@ -25,9 +25,12 @@ from babel.numbers import format_decimal
 from flask_babel import format_date, format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
 from fpdf import FPDF
+from fpdf.enums import TextDirection
+from fpdf.errors import FPDFException
 
 from familyapp.core import clock
-from familyapp.plan import labels
+from familyapp.plan import bidi, labels
+from familyapp.plan.texts import direction
 
 # (regular, bold) TrueType files, first found wins. The bold file may be missing: regular is used.
 UNICODE_FONTS: tuple[tuple[str, str], ...] = (
@@ -159,6 +162,10 @@ class Block:
 class _Pdf(FPDF):
     """An A4 page set with one font family, text cleaning, wrapping and a page footer."""
 
+    # A right-to-left page is laid out as a mirror image (indents, bullets and table columns
+    # start at the right); a card with fixed places for its pictures turns that off.
+    mirror_layout = True
+
     def __init__(self, footer_left: str, footer_right: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.set_margins(MARGIN, TOP, MARGIN)
@@ -168,6 +175,11 @@ class _Pdf(FPDF):
         self.font_glyphs: frozenset[int] | None = None  # None: the core font (Latin-1)
         self._use_unicode_font()
         self._clean_cache: dict[str, str] = {}
+        # The page's direction follows the reader's language, as the web page's dir does.
+        self.rtl = direction(str(get_locale() or "en").split("_")[0]) == "rtl"
+        self.shaping = False
+        if self.rtl:
+            self._start_shaping()
         self.footer_left = self.clean(footer_left).replace("\n", " ")
         self.footer_right = self.clean(footer_right).replace("\n", " ")
 
@@ -215,6 +227,18 @@ class _Pdf(FPDF):
                 return glyphs
         return set()
 
+    def _start_shaping(self) -> None:
+        """Join Arabic letters into their contextual forms (HarfBuzz, through fpdf2)."""
+        if self.shaping or self.font_glyphs is None:
+            return  # the core font has no Arabic letters to join
+        try:
+            # Kerning and ligatures off: Latin text then measures the same shaped or not, so
+            # lines wrapped before the first Arabic word still fit when drawn after it.
+            self.set_text_shaping(True, features={"kern": False, "liga": False})
+        except FPDFException:  # uharfbuzz missing: letters print in their isolated forms
+            return
+        self.shaping = True
+
     def _supported(self, char: str) -> bool:
         if self.font_glyphs is not None:
             return ord(char) in self.font_glyphs
@@ -247,6 +271,8 @@ class _Pdf(FPDF):
                 out.append(self._decomposed(char))
         result = "".join(out)
         self._clean_cache[raw] = result
+        if not self.shaping and bidi.has_rtl(result):
+            self._start_shaping()
         return result
 
     def _decomposed(self, char: str) -> str:
@@ -338,13 +364,69 @@ class _Pdf(FPDF):
 
     # -- drawing ----------------------------------------------------------------------------
 
-    def draw_line(self, line: Line, x: float, y: float, size: float, height: float) -> None:
-        """Draw one wrapped line with its top-left corner at (x, y)."""
-        self.set_xy(x, y)
-        for run in line:
-            self.use(run.bold, size)
-            self.set_text_color(*run.color)
-            self.cell(self.get_string_width(run.text), height, run.text)
+    def box_x(self, x: float, width: float) -> float:
+        """The left edge of a box placed at x on a left-to-right page (mirrored if need be)."""
+        return PAGE_W - x - width if self.rtl and self.mirror_layout else x
+
+    def page_x(self, x: float) -> float:
+        """Where a vertical line at x on a left-to-right page stands on this page."""
+        return PAGE_W - x if self.rtl and self.mirror_layout else x
+
+    def visual(self, line: Line) -> list[bidi.Segment[Run]]:
+        """The pieces of a line in the order they are drawn, left to right."""
+        return bidi.segments([(run.text, run) for run in line], self.rtl)
+
+    def segment_width(self, segment: bidi.Segment[Run], size: float) -> float:
+        """The drawn width of one piece of a line."""
+        self.use(segment.style.bold, size)
+        if not self.shaping:
+            return float(self.get_string_width(segment.visual()))
+        self._direction(segment.rtl)
+        try:
+            return float(self.get_string_width(segment.text))
+        finally:
+            self._direction(None)
+
+    def _direction(self, rtl: bool | None) -> None:
+        """Tell the shaping engine the direction of the next text (None: it guesses)."""
+        if self.text_shaping is not None:
+            chosen = None if rtl is None else TextDirection.RTL if rtl else TextDirection.LTR
+            self.text_shaping["direction"] = chosen
+
+    def text_width(self, line: Line, size: float) -> float:
+        """The drawn width of a wrapped line."""
+        return sum(self.segment_width(segment, size) for segment in self.visual(line))
+
+    def draw_line(
+        self,
+        line: Line,
+        x: float,
+        y: float,
+        size: float,
+        height: float,
+        width: float,
+        center: bool = False,
+    ) -> None:
+        """Draw one wrapped line in the box at (x, y), `width` wide: from its start (the right
+        on a right-to-left page) or centred."""
+        pieces = self.visual(line)
+        widths = [self.segment_width(segment, size) for segment in pieces]
+        left = self.box_x(x, width)
+        if center:
+            left += (width - sum(widths)) / 2
+        elif self.rtl:
+            left += width - sum(widths)
+        self.set_xy(left, y)
+        for segment, piece_w in zip(pieces, widths, strict=True):
+            self.use(segment.style.bold, size)
+            self.set_text_color(*segment.style.color)
+            if self.shaping:
+                # The piece is shaped in its own direction; fpdf2 lays the glyphs out.
+                self._direction(segment.rtl)
+                self.cell(piece_w, height, segment.text)
+                self._direction(None)
+            else:
+                self.cell(piece_w, height, segment.visual())
         self.set_text_color(*INK)
 
     def draw_para(self, para: Para, paginate: bool = True) -> None:
@@ -353,6 +435,7 @@ class _Pdf(FPDF):
         height = para.line_height
         x = MARGIN + para.indent
         text_x = x + (BULLET_INDENT if para.bullet else 0)
+        width = MARGIN + CONTENT_W - text_x
         for index, line in enumerate(lines):
             if self.y + height > BOTTOM + 0.01:
                 if not paginate:
@@ -366,8 +449,9 @@ class _Pdf(FPDF):
                     self.y,
                     para.size,
                     height,
+                    BULLET_INDENT,
                 )
-            self.draw_line(line, text_x, self.y, para.size, height)
+            self.draw_line(line, text_x, self.y, para.size, height, width)
             self.set_y(self.y + height)
         self.set_y(self.y + para.after)
 
@@ -475,12 +559,13 @@ class _Pdf(FPDF):
             if closed or any(remaining):
                 self.line(MARGIN, bottom, MARGIN + sum(cols), bottom)
             x = MARGIN
-            self.line(x, top, x, bottom)
+            self.line(self.page_x(x), top, self.page_x(x), bottom)
             for lines, col in zip(chunk, cols, strict=True):
                 for index, line in enumerate(lines):
-                    self.draw_line(line, x + CELL_PAD, top + CELL_PAD + index * lh, size, lh)
+                    line_y = top + CELL_PAD + index * lh
+                    self.draw_line(line, x + CELL_PAD, line_y, size, lh, col - 2 * CELL_PAD)
                 x += col
-                self.line(x, top, x, bottom)
+                self.line(self.page_x(x), top, self.page_x(x), bottom)
             self.set_y(bottom)
             if not any(remaining):
                 return
@@ -495,16 +580,18 @@ class _Pdf(FPDF):
         y = PAGE_H - 13
         right = self.footer_right.replace("{page}", str(self.page_no()))
         right_w = self.get_string_width(right.replace("{pages}", "000")) + 1
-        self.set_xy(PAGE_W - MARGIN - right_w, y)
-        self.cell(right_w, 4, right.replace("{pages}", PAGES_ALIAS), align="R")
+        # fpdf2 lays the page number out itself (bidi included), so the page-count alias stays.
+        self.set_xy(self.box_x(PAGE_W - MARGIN - right_w, right_w), y)
+        self._direction(self.rtl)
+        self.cell(right_w, 4, right.replace("{pages}", PAGES_ALIAS), align="L" if self.rtl else "R")
+        self._direction(None)
         left = self.footer_left
         room = CONTENT_W - right_w - 4
         if self.get_string_width(left) > room:
             while left and self.get_string_width(left + "...") > room:
                 left = left[:-1]
             left += "..."
-        self.set_xy(MARGIN, y)
-        self.cell(room, 4, left)
+        self.draw_line([Run(left, color=MUTED)], MARGIN, y, 8, 4, room)
         self.set_text_color(*INK)
 
 

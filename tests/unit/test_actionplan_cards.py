@@ -16,6 +16,7 @@ from flask import Flask
 from PIL import Image
 from pypdf import PdfReader
 
+from familyapp.actionplans import cards
 from familyapp.actionplans.cards import card_pdf, qr_png, qr_svg
 from familyapp.core import ids
 from familyapp.plan import pdf as plan_pdf_module
@@ -222,3 +223,23 @@ def test_card_in_spanish_uses_spanish_dates(app: Flask) -> None:
         _reader, text = _pdf(_card())
     assert "Nació el 14 de marzo de 2018" in text
     assert "Alergias:" in text
+
+
+@pytest.mark.parametrize("sheet", [False, True], ids=["wallet card", "fridge sheet"])
+def test_card_in_arabic_reads_from_the_right_and_still_scans(
+    app: Flask, tmp_path: Path, sheet: bool
+) -> None:
+    with app.test_request_context("/", headers={"Accept-Language": "ar"}):
+        data = _card(sheet, child_name="مايا ريفيرا", summary="طفلة لديها أنبوب تنفس")
+    placed: list[tuple[float, str]] = []
+    PdfReader(io.BytesIO(data)).pages[0].extract_text(
+        visitor_text=lambda text, cm, tm, font, size: placed.append((float(tm[4]), text.strip()))
+    )
+    texts = [text for _, text in placed]
+    assert "مايا ريفيرا" in texts and "طفلة لديها أنبوب تنفس" in texts
+    if not sheet:
+        # The summary starts at the right edge of the back; it is shorter than its box, so
+        # its left end stands clear of the box's left side.
+        back_left = (cards.CARD_LEFT + cards.CARD_W + cards.CARD_PAD) * 72 / 25.4
+        assert next(x for x, text in placed if text == "طفلة لديها أنبوب تنفس") > back_left + 20
+    assert _decode(_page_png(data, tmp_path)) == URL

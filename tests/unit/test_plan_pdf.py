@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from familyapp.plan import pdf as plan_pdf_module
+from familyapp.plan.bidi import has_rtl
 from familyapp.plan.pdf import plan_pdf
 from familyapp.plan.schemas import PlanDocumentSchema
 from familyapp.plan.service import PlanView, empty_document
@@ -407,3 +408,66 @@ def test_chinese_prints_with_the_fallback_font(app):
             assert any("DroidSansFallback" in name or "NotoSansCJK" in name for name in fonts)
     pdf = plan_pdf_module._Pdf("", "")
     assert all(ord(char) in (pdf.font_glyphs or ()) for char in "中文护理计划")
+
+
+def _placed(data: bytes) -> list[tuple[float, float, str]]:
+    """Every piece of text drawn on the first page with its x and y (points)."""
+    placed: list[tuple[float, float, str]] = []
+
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        if text.strip():
+            placed.append((float(tm[4]), float(tm[5]), text.strip()))
+
+    PdfReader(io.BytesIO(data)).pages[0].extract_text(visitor_text=visit)
+    return placed
+
+
+def _x_of(placed: list[tuple[float, float, str]], text: str) -> float:
+    return next(x for x, _, piece in placed if piece == text)
+
+
+def _glyph_names(data: bytes) -> set[str]:
+    from fontTools.ttLib import TTFont
+
+    names: set[str] = set()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            descendant = font.get_object()["/DescendantFonts"][0].get_object()
+            embedded = descendant["/FontDescriptor"].get_object()["/FontFile2"].get_object()
+            names.update(TTFont(io.BytesIO(embedded.get_data())).getGlyphOrder())
+    return names
+
+
+ARABIC_SUMMARY = "مايا طفلة عمرها سبع سنوات لديها أنبوب تنفس"
+
+
+def test_arabic_is_joined_and_laid_out_right_to_left(app):
+    document = _document(summary=ARABIC_SUMMARY)
+    with app.test_request_context("/", headers={"Accept-Language": "ar"}):
+        for emergency in (False, True):
+            data = plan_pdf(CHILD, _view(document), emergency=emergency)
+            # Letters joined: the contextual forms (initial, medial, final) are what is drawn,
+            # not only the isolated letters U+06xx that unshaped text would use.
+            forms = {name for name in _glyph_names(data) if re.fullmatch(r"uniFE[7-9A-F].", name)}
+            assert len(forms) >= 10, forms
+            placed = _placed(data)
+            # The page reads from the right: the title's Arabic words (written first) stand to
+            # the right of the child's name, the summary text starts at the right margin.
+            name_x, name_y, _ = next(item for item in placed if item[2] == "Maya Rivera")
+            title = [x for x, y, piece in placed if y == name_y and has_rtl(piece)]
+            assert title and min(title) > name_x
+            summary_x = _x_of(placed, ARABIC_SUMMARY)
+            assert summary_x > 150, summary_x  # right-aligned, not at the 42.5 pt margin
+            assert ARABIC_SUMMARY in _text(data)  # extracted in reading order
+        whole = _placed(plan_pdf(CHILD, _view(document)))
+        # Table columns are mirrored: "Name" (the first column) is the rightmost heading.
+        assert _x_of(whole, "الاسم") > _x_of(whole, "الجرعة") > _x_of(whole, "الطبيب الواصف")
+
+
+def test_english_pages_stay_left_to_right(app):
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        placed = _placed(plan_pdf(CHILD, _view(_document(summary=ARABIC_SUMMARY))))
+    start = (15 + 1) * 72 / 25.4  # the 15 mm margin and fpdf2's 1 mm cell padding, in points
+    assert abs(_x_of(placed, "Summary") - start) < 0.5
+    assert abs(_x_of(placed, ARABIC_SUMMARY) - start) < 0.5  # Arabic text, left-aligned
+    assert _x_of(placed, "Name") < _x_of(placed, "Dose") < _x_of(placed, "Prescriber")

@@ -36,6 +36,7 @@ OTHER_VALUES = {"section": "medications", "number": "1", "locale": "es"}
 
 def _values(app: Flask, family_id: Any) -> dict[str, str]:
     with app.app_context():
+
         def first(model: Any, *where: Any) -> str:
             return str(db.session.scalars(select(model.id).where(*where)).first())
 
