@@ -242,6 +242,64 @@ def wages_set(**options: str | None) -> None:
     _echo_rates(household.rates_in_force())
 
 
+@main.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write every table to PATH (a zip) from one consistent snapshot."""
+    from flask_babel import gettext as _
+
+    from familyapp.core.db import db as database
+    from familyapp.system import backup
+
+    assert database.engine is not None
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("wb") as out:
+        summary = backup.backup(database.engine, out)
+    partial.replace(path)  # a backup cut short never takes the name of a good one
+    click.echo(
+        _(
+            "Backup written to %(path)s: %(rows)s rows in %(tables)s tables, schema %(revision)s.",
+            path=path,
+            rows=summary.rows,
+            tables=len(summary.tables),
+            revision=summary.revision,
+        )
+    )
+    click.echo(_("It holds health information: keep it as safe as the database itself."))
+    click.echo(_("Keep the instance folder's keys with it (secret_key, vapid_*.pem)."))
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Delete what the database holds first.")
+def restore_command(path: Path, replace: bool) -> None:
+    """Load a backup made by `familyapp backup`: all of it, or nothing."""
+    from flask_babel import gettext as _
+
+    from familyapp.core.db import db as database
+    from familyapp.system import backup
+
+    assert database.engine is not None
+    url = _settings().database_url
+    try:
+        if not migrate.current_heads(url):
+            # A new database gets the schema the backup was made with; newer migrations run
+            # after the data is in, as they would have on the old server.
+            migrate.upgrade(url, backup.revision_of(path) or "head")
+        summary = backup.restore(database.engine, path, replace=replace)
+    except backup.BackupError as error:
+        raise click.ClickException(_("Nothing was restored: %(why)s", why=error)) from error
+    migrate.upgrade(url)
+    click.echo(
+        _(
+            "Restored %(rows)s rows in %(tables)s tables from %(path)s.",
+            rows=summary.rows,
+            tables=len(summary.tables),
+            path=path,
+        )
+    )
+
+
 @main.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
