@@ -122,6 +122,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.session_interface = DbSessionInterface(
         settings.session_idle_seconds, settings.session_absolute_seconds
     )
+    app.before_request(DbSessionInterface.raise_if_unavailable)  # first, before CSRF checks
 
     login_manager = LoginManager()
     login_manager.session_protection = None  # sessions are server-side and rotated at sign-in

@@ -8,6 +8,7 @@ from flask import Flask, Response, jsonify, redirect, render_template, request, 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from marshmallow import ValidationError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -90,6 +91,7 @@ def _title(status: int) -> str:
         428: _("Precondition required"),
         429: _("Too many requests"),
         500: _("Something went wrong"),
+        503: _("Try again in a moment"),
     }
     return titles.get(status, _("Error"))
 
@@ -146,6 +148,26 @@ def register_error_handlers(app: Flask) -> None:
             valid = getattr(error, "valid_methods", None)
             if valid:
                 response.headers["Allow"] = ", ".join(valid)
+        return response
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(error: OperationalError) -> Any:
+        # The server restarted, the connection dropped, the disk is full: the transaction is
+        # gone with it, so nothing was half-written. Say so, and that trying again will work.
+        try:
+            db.session.rollback()
+        except OperationalError:  # the connection is dead; the pool replaces it
+            db.session.close()
+        app.logger.warning("database unavailable: %s", str(error.orig).splitlines()[:1])
+        detail = _("The database did not answer, so nothing was saved. Please try again.")
+        if wants_json():
+            response = problem(503, _title(503), detail)
+        else:
+            page = render_template(
+                "system/error.html", status=503, message=_title(503), detail=detail
+            )
+            response = app.make_response((page, 503))
+        response.headers["Retry-After"] = "5"
         return response
 
     @app.errorhandler(Exception)

@@ -15,6 +15,7 @@ from flask import Flask, Request, Response, request, session
 from flask.sessions import SessionInterface, SessionMixin
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, select
+from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import CallbackDict
 
 from familyapp.core import clock, ids
@@ -27,6 +28,8 @@ COOKIE_NAME = "familyapp_session"
 # "Saved." message stays for the page the person sees) and is not activity (it does not hold
 # the idle timeout off while a tab sits open).
 PREFETCH_HEADER = "X-Familyapp-Prefetch"
+# Where open_session leaves the database error it met, for raise_if_unavailable to raise.
+UNAVAILABLE = "familyapp.session_unavailable"
 
 
 class DbSession(CallbackDict[str, Any], SessionMixin):
@@ -45,6 +48,7 @@ class DbSession(CallbackDict[str, Any], SessionMixin):
         self.rotate = False
         self.destroy = False
         self.new = token is None
+        self.frozen = False  # never written back, and the cookie is left as it is
 
     def regenerate(self) -> None:
         """Give this session a new id (at sign-in), so a planted id is worthless."""
@@ -69,13 +73,24 @@ class DbSessionInterface(SessionInterface):
         token = request.cookies.get(COOKIE_NAME)
         if not token or len(token) > 100:
             return DbSession()
-        row = db.session.get(ServerSession, ids.token_digest(token))
         now = clock.utcnow()
+        try:
+            row = db.session.get(ServerSession, ids.token_digest(token))
+            if row is not None and (
+                now - row.last_seen_at > self.idle or now - row.created_at > self.absolute
+            ):
+                db.session.delete(row)
+                db.session.commit()
+                return DbSession()
+        except OperationalError as error:
+            # The database is down. An empty session would look signed out and its cookie
+            # would replace the real one: keep the cookie and answer 503 instead.
+            db.session.rollback()
+            request.environ[UNAVAILABLE] = error
+            frozen = DbSession(token=token)
+            frozen.frozen = True
+            return frozen
         if row is None:
-            return DbSession()
-        if now - row.last_seen_at > self.idle or now - row.created_at > self.absolute:
-            db.session.delete(row)
-            db.session.commit()
             return DbSession()
         session = DbSession(dict(row.data or {}), token=token)
         # Refresh the idle clock at most once a minute, to spare a write per request.
@@ -83,9 +98,18 @@ class DbSessionInterface(SessionInterface):
             session.modified = True
         return session
 
+    @staticmethod
+    def raise_if_unavailable() -> None:
+        """Before each request: the database error the session met, for a 503 answer."""
+        error = request.environ.get(UNAVAILABLE)
+        if error is not None:
+            raise error
+
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         """Write the session row and set (or clear) the cookie."""
         assert isinstance(session, DbSession)
+        if session.frozen:
+            return
         secure = _is_secure()
         if session.destroy:
             if session.token:
