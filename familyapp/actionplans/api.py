@@ -18,6 +18,9 @@ from familyapp.core.api import (
     parse,
     precondition_required,
 )
+from familyapp.core.api import (
+    stale as api_stale,
+)
 from familyapp.core.authz import Perm
 from familyapp.core.urls import external_url
 from familyapp.families import service as families
@@ -101,7 +104,9 @@ def put_plan(action_plan_id: str) -> Any:
     try:
         return _plan_response(service.update_plan(current_user, plan, data, expected))
     except service.StalePlan as stale:
-        return _plan_response(stale.current, 412)
+        return api_stale(
+            schemas.ActionPlanSchema(), stale.current, etag(ETAG_KIND, stale.current.version)
+        )
 
 
 @api_route(
@@ -122,7 +127,9 @@ def delete_plan(action_plan_id: str) -> Any:
     try:
         service.delete_plan(current_user, plan, expected)
     except service.StalePlan as stale:
-        return _plan_response(stale.current, 412)
+        return api_stale(
+            schemas.ActionPlanSchema(), stale.current, etag(ETAG_KIND, stale.current.version)
+        )
     return "", 204
 
 

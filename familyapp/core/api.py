@@ -245,15 +245,28 @@ def _conditional_responses(op: Operation) -> dict[str, Any]:
             "headers": {"ETag": ETAG_HEADER},
         }
     if op.if_match:
-        stale: dict[str, Any] = {
+        refused: dict[str, Any] = {
             "description": "Precondition failed: the record changed since the version in "
-            "If-Match; the body is the current copy.",
+            "If-Match. A problem+json with the current copy in `current`.",
         }
         current = op.stale or op.response
         if current is not None:
-            stale["content"] = {"application/json": {"schema": current}}
-            stale["headers"] = {"ETag": ETAG_HEADER}
-        responses["412"] = stale
+            refused["content"] = {
+                "application/problem+json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "type": {"type": "string"},
+                            "title": {"type": "string"},
+                            "status": {"type": "integer"},
+                            "detail": {"type": "string"},
+                            "current": current,
+                        },
+                    }
+                }
+            }
+            refused["headers"] = {"ETag": ETAG_HEADER}
+        responses["412"] = refused
         responses["428"] = {
             "description": "Precondition required: send If-Match with the ETag you read.",
             "content": _PROBLEM_CONTENT,
@@ -289,6 +302,22 @@ def if_match_version(kind: str, current: int) -> int | None:
         return current
     found = version_from_etag(kind, header)
     return -1 if found is None else found
+
+
+def stale(schema: Schema, current: Any, tag: str) -> Response:
+    """412: the record changed since the writer read it; a problem+json carrying the current
+    copy (as a read returns it) in `current`, with its ETag, so the client can merge."""
+    response = problem(
+        412,
+        _("Precondition failed"),
+        _(
+            "Someone saved a newer version since you read it, so nothing was saved. The current "
+            "version is included: merge your change into it and save again."
+        ),
+        current=schema.dump(current),
+    )
+    response.headers["ETag"] = tag
+    return response
 
 
 def precondition_required() -> Response:

@@ -18,6 +18,9 @@ from familyapp.core.api import (
     parse,
     precondition_required,
 )
+from familyapp.core.api import (
+    stale as api_stale,
+)
 from familyapp.core.authz import Perm
 from familyapp.families import service as families
 from familyapp.plan import fhir, schemas, service, translations
@@ -84,8 +87,9 @@ def put_plan(child_id: str) -> Any:
     try:
         view = service.save_plan(current_user, child, document, expected)
     except service.StaleVersion as stale:
-        response = _plan_response(stale.current, 412)
-        return response
+        return api_stale(
+            schemas.PlanSchema(), stale.current, etag(ETAG_KIND, stale.current.version)
+        )
     return _plan_response(view)
 
 

@@ -67,7 +67,8 @@ def test_create_read_update_with_etags(app, family):
     updated = send(api, "PUT", path, dict(PLAN, title="Seizures (updated)"), '"ap-1"')
     assert updated.status_code == 200 and updated.headers["ETag"] == '"ap-2"'
     stale = send(api, "PUT", path, dict(PLAN, title="Lost update"), '"ap-1"')
-    assert stale.status_code == 412 and stale.get_json()["title"] == "Seizures (updated)"
+    assert stale.status_code == 412 and stale.mimetype == "application/problem+json"
+    assert stale.get_json()["current"]["title"] == "Seizures (updated)"
     listed = api.get(f"/api/v1/children/{child.id}/action-plans").get_json()
     assert [p["title"] for p in listed] == ["Seizures (updated)"]
     assert send(api, "DELETE", path, if_match='"ap-1"').status_code == 412

@@ -86,7 +86,8 @@ def test_writes_document_if_match_412_and_428(spec, method, path):
     operation = _operation(spec, method, path)
     assert _headers(operation)["If-Match"]["required"] is True
     responses = operation["responses"]
-    assert "application/json" in responses["412"]["content"]  # the current copy
+    refused = responses["412"]["content"]["application/problem+json"]["schema"]
+    assert "$ref" in refused["properties"]["current"]  # the current copy, as a read returns it
     assert "ETag" in responses["412"]["headers"]
     assert "application/problem+json" in responses["428"]["content"]
 

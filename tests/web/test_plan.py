@@ -94,7 +94,8 @@ def test_missing_if_match_is_428_and_stale_is_412_with_current_copy(app, family)
     stale = put(api, child.id, dict(PLAN, summary="Overwrite?"), '"plan-0"')
     assert stale.status_code == 412
     assert stale.headers["ETag"] == '"plan-1"'
-    assert stale.get_json()["document"]["summary"] == PLAN["summary"]
+    assert stale.mimetype == "application/problem+json" and stale.get_json()["status"] == 412
+    assert stale.get_json()["current"]["document"]["summary"] == PLAN["summary"]
     assert put(api, child.id, PLAN, '"nonsense"').status_code == 412
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CarePlanVersion)) == 1
