@@ -58,7 +58,12 @@ class FieldReader:
             if not isinstance(ext, dict) or ext.get("url") != TRANSLATION_URL:
                 continue
             where = f"{at}._{key}.extension[{i}]" if at else f"_{key}.extension[{i}]"
-            parts = {p.get("url"): p for p in ext.get("extension") or [] if isinstance(p, dict)}
+            inner = ext.get("extension")
+            parts = {
+                p["url"]: p
+                for p in (inner if isinstance(inner, list) else [])
+                if isinstance(p, dict) and isinstance(p.get("url"), str)
+            }
             lang = parts.get("lang", {}).get("valueCode")
             content = parts.get("content", {}).get("valueString")
             if not isinstance(lang, str) or not LANGUAGE_CODE.match(lang):
