@@ -313,6 +313,8 @@ def _imported(component: Any, default_tz: str, default_zone: ZoneInfo) -> Import
 def parse_ics(data: bytes, default_tz: str) -> list[ImportedEvent]:
     """Read the VEVENTs of an .ics file (series masters only); ValueError("invalid_ics") if bad."""
     default_zone = ZoneInfo(default_tz)
+    if b"\x00" in data:  # no calendar holds NUL, and PostgreSQL could not store it
+        raise ValueError("invalid_ics")
     try:
         calendars = icalendar.Calendar.from_ical(data, multiple=True)
     except Exception as exc:  # icalendar raises a variety of types on malformed input

@@ -14,6 +14,7 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
+from familyapp.core import text_input
 from familyapp.core.authz import Perm, has_role_permission, requires
 from familyapp.core.errors import ServiceError, field_errors
 from familyapp.families import service as families
@@ -371,6 +372,8 @@ def import_json(child_id: str) -> Any:
         except (UnicodeDecodeError, json.JSONDecodeError):
             errors = {"file": [_("This file is not a JSON export of a plan.")]}
         else:
+            if text_input.has_nul(payload):
+                raise text_input.refuse()
             if isinstance(payload, dict) and isinstance(payload.get("document"), dict):
                 payload = payload["document"]
             try:

@@ -14,6 +14,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from familyapp.core import text_input
 from familyapp.core.authz import Perm, requires
 from familyapp.core.errors import ServiceError
 from familyapp.core.forms import load_form
@@ -71,6 +72,8 @@ def import_questionnaire(program_id: str) -> Any:
     text = upload.read().decode("utf-8", "replace") if upload and upload.filename else ""
     text = text or request.form.get("resource", "")
     problems: list[dict[str, str]] = []
+    if text_input.NUL in text:
+        raise text_input.refuse()
     try:
         resource = json.loads(text)
     except ValueError as error:
