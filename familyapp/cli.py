@@ -242,6 +242,38 @@ def wages_set(**options: str | None) -> None:
     _echo_rates(household.rates_in_force())
 
 
+@main.command("bench-data")
+@click.option("--families", type=click.IntRange(1, 1_000_000), required=True)
+@click.option("--care-years", type=click.FloatRange(0, 10), default=2.0, show_default=True)
+@click.option("--care-per-day", type=click.IntRange(0, 6), default=1, show_default=True)
+def bench_data_command(families: int, care_years: float, care_per_day: int) -> None:
+    """Add synthetic families (plans, 3 years of appointments, care entries) for benchmarks."""
+    from flask_babel import gettext as _
+
+    from familyapp.surveys import service as surveys
+    from familyapp.system import bench_data
+
+    migrate.upgrade(_settings().database_url)
+    surveys.install_bundled()
+
+    def progress(done: int, seconds: float) -> None:
+        click.echo(_("%(done)s families in %(seconds)s s", done=done, seconds=round(seconds)))
+
+    filled = bench_data.fill(
+        families, care_years=care_years, care_per_day=care_per_day, progress=progress
+    )
+    click.echo(
+        _(
+            "Added %(families)s families (%(rows)s rows) in %(seconds)s s. Guardians sign in as "
+            "bench<number>@example.org with the password %(password)s.",
+            families=filled.families,
+            rows=sum(filled.rows.values()),
+            seconds=round(filled.seconds, 1),
+            password=bench_data.PASSWORD,
+        )
+    )
+
+
 @main.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 def backup_command(path: Path) -> None:
