@@ -358,9 +358,7 @@ def start_timer(user: User, grant: Grant, child: Child, data: dict[str, Any]) ->
         raise _invalid("activity", _("Choose an activity from the list."))
     if grant.role is Role.CARE_TEAM and care_class != taxonomy.COORDINATION:
         raise _invalid("activity", _("Care-team members log care coordination activities."))
-    existing = db.session.scalar(
-        select(CareTimer).where(CareTimer.user_id == user.id, CareTimer.child_id == child.id)
-    )
+    existing = _running_timer(user, child)
     if existing is not None:
         return existing  # a second tap on "Start" must not restart the clock
     now = clock.utcnow().replace(microsecond=0)
@@ -376,8 +374,23 @@ def start_timer(user: User, grant: Grant, child: Child, data: dict[str, Any]) ->
         note=data.get("note") or "",
     )
     db.session.add(timer)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same start sent twice at once (the page and the service worker's Background
+        # Sync): the other one made the timer between the look and the insert; it is this one.
+        db.session.rollback()
+        existing = _running_timer(user, child)
+        if existing is None:
+            raise
+        return existing
     return timer
+
+
+def _running_timer(user: User, child: Child) -> CareTimer | None:
+    return db.session.scalar(
+        select(CareTimer).where(CareTimer.user_id == user.id, CareTimer.child_id == child.id)
+    )
 
 
 def stop_timer(
@@ -385,9 +398,7 @@ def stop_timer(
 ) -> CareEntry | None:
     """Stop the stopwatch and log its time as an entry (under a minute is dropped); `ended_at`
     is when it was stopped on a phone with no network (never later than now)."""
-    timer = db.session.scalar(
-        select(CareTimer).where(CareTimer.user_id == user.id, CareTimer.child_id == child.id)
-    )
+    timer = _running_timer(user, child)
     if timer is None:
         return None
     now = clock.utcnow()

@@ -11,6 +11,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,12 @@ from playwright.sync_api import (
     Playwright,
     sync_playwright,
 )
+from sqlalchemy import select, update
 from werkzeug.serving import make_server
 
+from familyapp.accounts.models import User
+from familyapp.carelog.models import CareEntry
+from familyapp.core import clock
 from familyapp.core.db import db
 from familyapp.demo import DEMO_PASSWORD, GUARDIAN, create_demo
 
@@ -58,6 +63,27 @@ EXPECTED_CLIENT_ERROR = (
     # Answers the server did give (4xx/5xx) are still errors.
     "Failed to load resource: net::ERR_",
 )
+
+
+def clear_recent_care(app: Flask, email: str) -> None:
+    """Mark deleted the demo's care logged by `email` in the last day.
+
+    The demo's night shifts run to 06:30 this morning, so a test that logs "the last 45 minutes"
+    in those hours would overlap them and be refused: such a test clears them first.
+    """
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        assert user is not None
+        db.session.execute(
+            update(CareEntry)
+            .where(
+                CareEntry.caregiver_id == user.id,
+                CareEntry.started_at > clock.utcnow() - timedelta(days=1),
+            )
+            .values(deleted_at=clock.utcnow())
+        )
+        db.session.commit()
+        db.remove()
 
 
 @dataclass

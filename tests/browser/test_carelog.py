@@ -14,14 +14,16 @@ from sqlalchemy import func, select
 
 from familyapp.carelog.models import CareEntry
 from familyapp.core.db import db
-from tests.browser.conftest import LiveServer, PageProblems
+from familyapp.demo import GUARDIAN
+from tests.browser.conftest import LiveServer, PageProblems, clear_recent_care
 
 pytestmark = pytest.mark.browser
 
 
 def test_caregiver_logs_care_and_sees_it_in_the_report(
-    page: Page, live_server: LiveServer, sign_in: Callable[..., None]
+    app: Flask, page: Page, live_server: LiveServer, sign_in: Callable[..., None]
 ) -> None:
+    clear_recent_care(app, GUARDIAN)  # the demo mother's weekend nights run to 06:30 today
     sign_in(page, live_server.url)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Care log").click()
     page.wait_for_url(f"{live_server.url}/care")

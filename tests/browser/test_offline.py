@@ -25,7 +25,7 @@ from familyapp.core.db import db
 from familyapp.demo import GUARDIAN, NURSE, SECOND_GUARDIAN
 from familyapp.families import service as families
 from familyapp.plan import service as plan_service
-from tests.browser.conftest import LiveServer, PageProblems
+from tests.browser.conftest import LiveServer, PageProblems, clear_recent_care
 
 pytestmark = pytest.mark.browser
 
@@ -414,6 +414,7 @@ def test_the_timer_started_and_stopped_offline_is_saved_when_the_network_returns
     network: Network,
     sign_in: Callable[..., None],
 ) -> None:
+    clear_recent_care(app, NURSE)  # the demo nurse's last night shift ends at 06:30 today
     sign_in(page, live_server.url, NURSE)
     page.goto(f"{live_server.url}/care")
     _ready(page)

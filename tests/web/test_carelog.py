@@ -354,6 +354,23 @@ def test_timer_survives_and_becomes_an_entry(app, family):
     assert _count(app, CareTimer) == 0 and _count(app) == 1
 
 
+def test_two_starts_of_one_timer_at_once_are_one_timer(app, family, monkeypatch):
+    # The page and the service worker's Background Sync replay one start together: the second
+    # looks before the first has committed, so its insert meets the unique constraint.
+    _, child = family
+    api = signed_in(app, "g@example.org")
+    timer = f"/api/v1/children/{child.id}/care-timer"
+    assert api.post(timer, {"activity": "trach_care"}).status_code == 201
+    looks = iter([None])
+    real = carelog._running_timer
+    monkeypatch.setattr(
+        carelog, "_running_timer", lambda user, child: next(looks, real(user, child))
+    )
+    again = api.post(timer, {"activity": "trach_care"})
+    assert again.status_code == 201 and again.get_json()["activity"] == "trach_care"
+    assert _count(app, CareTimer) == 1
+
+
 def test_phone_pages_quick_entry_and_report(app, family):
     _, child = family
     client = app.test_client()
