@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo, available_timezones
 from babel import Locale
 from babel import numbers as babel_numbers
 from flask import Flask, current_app, has_app_context, has_request_context, request, session
-from flask_babel import Babel, format_date, format_datetime, get_locale
+from flask_babel import Babel, format_date, format_datetime, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2 import pass_context
 from marshmallow import Schema, fields, validate
 
 from familyapp.core.paths import resource_dir
@@ -210,9 +211,46 @@ def init_app(app: Flask) -> None:
             return None
 
     app.jinja_env.filters["number"] = _number
+    _install_fast_gettext(app)
     app.jinja_env.filters["isodate"] = _isodate
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["language_name"] = language_name
     app.jinja_env.globals["text_direction"] = text_direction
     app.jinja_env.globals["SUPPORTED_LOCALES"] = SUPPORTED_LOCALES
     app.jinja_env.globals["awaiting_review"] = awaiting_review
+
+
+def _install_fast_gettext(app: Flask) -> None:
+    """Template gettext that looks the translations up once per render, not once per string."""
+
+    # Flask-Babel's template callables look the catalog up again for every string (the
+    # request's g, the locale, the cache: tens of microseconds each), and the plan page has
+    # over a hundred strings. A context processor looks it up once when rendering begins, so a
+    # render inside force_locale still gets that locale's catalog; macros imported without the
+    # caller's context fall back to the lookup.
+    @app.context_processor
+    def _catalog() -> dict[str, Any]:
+        return {"_catalog": get_translations()}
+
+    def catalog(context: Any) -> Any:
+        return context.get("_catalog") or get_translations()
+
+    @pass_context
+    def gettext(context: Any, string: str) -> str:
+        return str(catalog(context).ugettext(string))
+
+    @pass_context
+    def ngettext(context: Any, singular: str, plural: str, number: int) -> str:
+        return str(catalog(context).ungettext(singular, plural, number))
+
+    @pass_context
+    def pgettext(context: Any, msgctxt: str, string: str) -> str:
+        return str(catalog(context).upgettext(msgctxt, string))
+
+    @pass_context
+    def npgettext(context: Any, msgctxt: str, singular: str, plural: str, number: int) -> str:
+        return str(catalog(context).unpgettext(msgctxt, singular, plural, number))
+
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=gettext, ngettext=ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
+    )

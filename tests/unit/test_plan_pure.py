@@ -6,7 +6,7 @@ from datetime import date
 
 from familyapp.core.api import etag, version_from_etag
 from familyapp.plan.diff import diff_documents
-from familyapp.plan.service import add_months
+from familyapp.plan.service import add_months, upgraded
 
 
 def _doc(**sections):
@@ -110,3 +110,20 @@ def test_demo_equipment_uses_the_structured_fields():
     assert "0.5 L/min" in by_kind["oxygen"]["settings"]
     assert by_kind["pump"]["model"] == "Kangaroo Joey"
     assert "DME" in trach["supplier"] and trach["supplier_phone"]
+
+
+def test_upgrading_fills_new_fields_and_every_reader_gets_its_own_copy():
+    stored = {"summary": "Maya, 7", "medications": [{"id": "a", "name": "Baclofen"}]}
+    first = upgraded(stored)
+    assert first["summary"] == "Maya, 7" and first["allergies"] == []  # added since it was saved
+    assert "route" in first["medications"][0] and "dose_unit" in first["medications"][0]
+    first["medications"][0]["name"] = "Changed by a reader"
+    first["summary"] = "Changed too"
+    again = upgraded(stored)  # answered from the per-process cache
+    assert again["medications"][0]["name"] == "Baclofen" and again["summary"] == "Maya, 7"
+    assert stored == {"summary": "Maya, 7", "medications": [{"id": "a", "name": "Baclofen"}]}
+
+
+def test_a_document_saved_under_older_rules_is_shown_as_it_was():
+    stored = {"summary": "x" * 100_000, "medications": "not a list"}
+    assert upgraded(stored) == stored
