@@ -64,8 +64,15 @@
     });
   }
 
+  // The worker is registered once the page has loaded: its precache of the app shell then does
+  // not compete with the page's own requests and scripts on a slow phone's first visit.
+  function afterLoad(callback) {
+    if (document.readyState === "complete") callback();
+    else window.addEventListener("load", callback);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
-    registerServiceWorker();
+    afterLoad(registerServiceWorker);
     wireConfirmations();
     wireCopyButtons();
     wireLanguageSelect();

@@ -29,6 +29,16 @@
       .then(ready, function () { ready(0); });
   }
 
+  // Kept when the page has loaded and the phone is idle: fetching and storing a dozen pages
+  // must not hold up the page the person opened (a wipe, above, never waits).
+  function whenIdle(callback) {
+    var later = window.requestIdleCallback
+      ? function () { window.requestIdleCallback(callback, { timeout: 3000 }); }
+      : function () { window.setTimeout(callback, 200); };
+    if (document.readyState === "complete") later();
+    else window.addEventListener("load", later);
+  }
+
   window.addEventListener("online", refresh);
-  refresh();
+  whenIdle(refresh);
 })();
