@@ -360,14 +360,18 @@ def _flush(
         written[part.table.name] = written.get(part.table.name, 0) + len(rows)
         rows.clear()
     db.session.commit()
-    if dialect.name == "postgresql":
-        # The foreign-key checks are prepared once per connection, planned on the tables' sizes
-        # of that moment: planned on a nearly empty users table they scan it, and the fill
-        # slows down as it grows (11 families a second, then 1). Fresh statistics replan them.
-        tables = ", ".join(f'"{part.table.name}"' for part in template.tables)
-        assert db.engine is not None
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as analyze:
-            analyze.exec_driver_sql(f"ANALYZE {tables}")
+
+
+def _analyze(templates: list[_Template]) -> None:
+    """Fresh planner statistics for the tables a fill writes (PostgreSQL)."""
+    # The foreign-key checks are prepared once per connection, planned on the tables' sizes of
+    # that moment: planned on a nearly empty users table they scan it, and the fill slowed
+    # down as it grew (11 families a second, then 1). Fresh statistics replan them.
+    names = {part.table.name for template in templates for part in template.tables}
+    tables = ", ".join(f'"{name}"' for name in sorted(names))
+    assert db.engine is not None
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(f"ANALYZE {tables}")
 
 
 def fill(
@@ -390,6 +394,8 @@ def fill(
         templates.append(_read(_template(first + offset, children, care_days, care_per_day)))
     done = len(templates)
     written: dict[str, int] = {}
+    postgresql = db.session.connection().dialect.name == "postgresql"
+    analyzed = 0  # rows written when the statistics were last refreshed
     pending: list[dict[str, list[list[Any]]]] = [{} for _ in templates]
     pending_rows = 0
     for number in range(first + done, first + families):
@@ -400,6 +406,10 @@ def fill(
             for template, rows in zip(templates, pending, strict=True):
                 _flush(template, rows, written)
             pending_rows = 0
+            # Each time the rows written have doubled is enough (autovacuum would, later).
+            if postgresql and sum(written.values()) >= 2 * analyzed:
+                _analyze(templates)
+                analyzed = sum(written.values())
             if progress:
                 progress(done, time.monotonic() - started)
     for template, rows in zip(templates, pending, strict=True):
