@@ -37,11 +37,10 @@ echo "== ruff"; .venv/bin/ruff check familyapp tests
 echo "== mypy"; .venv/bin/mypy
 echo "== catalogs"; .venv/bin/pybabel compile --statistics -d translations 2>&1 | tail -n 3
 
-# The two runs go side by side, one per core: each is mostly one Python process waiting on its
-# database or its browser, so together they take about as long as the longer one alone. The
-# PostgreSQL run's output is kept in a file and printed after the SQLite run's.
-PG_LOG="$(mktemp)"
-PG_PID=""
+echo "== tests on SQLite"
+.venv/bin/pytest -q --durations=15 "$@"
+
+echo "== tests on PostgreSQL ($PG_URL)"
 if .venv/bin/python - "$PG_URL" <<'PY'
 import sys
 import psycopg
@@ -52,26 +51,10 @@ except Exception as error:
     sys.exit(1)
 PY
 then
-  echo "== tests on PostgreSQL ($PG_URL), in the background"
-  FAMILYAPP_TEST_DATABASE_URL="$PG_URL" .venv/bin/pytest -q --durations=15 -p no:cacheprovider "$@" >"$PG_LOG" 2>&1 &
-  PG_PID=$!
+  FAMILYAPP_TEST_DATABASE_URL="$PG_URL" .venv/bin/pytest -q --durations=15 "$@"
 else
   echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
   echo "!!  PostgreSQL at $PG_URL is NOT reachable: the PostgreSQL run is SKIPPED."
   echo "!!  Only SQLite was tested. Set FAMILYAPP_TEST_DATABASE_URL to a reachable server."
-  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
 fi
-
-echo "== tests on SQLite"
-SQLITE_RC=0
-.venv/bin/pytest -q --durations=15 "$@" || SQLITE_RC=$?
-
-PG_RC=0
-if [ -n "$PG_PID" ]; then
-  wait "$PG_PID" || PG_RC=$?
-  echo "== tests on PostgreSQL ($PG_URL)"
-  cat "$PG_LOG"
-fi
-rm -f "$PG_LOG"
-echo "== SQLite: exit $SQLITE_RC; PostgreSQL: exit $PG_RC"
-if [ "$SQLITE_RC" != 0 ] || [ "$PG_RC" != 0 ]; then exit 1; fi

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import timedelta
 
@@ -256,10 +257,17 @@ def create_user_unchecked(
     user = User(
         email=normalize_email(email),
         name=name,
-        password_hash=passwords.hash_password(password),
+        password_hash=_published_hash(password),
         locale=locale,
         time_zone=time_zone,
     )
     db.session.add(user)
     db.session.flush()
     return user
+
+
+@functools.lru_cache(maxsize=4)
+def _published_hash(password: str) -> str:
+    # The demo's logins share one published password: it is hashed once per process, not once
+    # per account (argon2id is slow on purpose, and ten hashes were most of the demo's time).
+    return passwords.hash_password(password)
