@@ -28,7 +28,7 @@ from familyapp.families.models import Child, Invitation, Membership
 from familyapp.surveys.models import Campaign, Questionnaire
 from tests.factories import Api
 
-EXAMPLES = 4  # per operation and mode: 88 operations, about 900 requests in all
+EXAMPLES = 2  # per operation and mode: 88 operations, about 450 requests in all (CI time)
 # Written on purpose by refused requests, and not data: the audit of refusals, rate limits,
 # sign-in sessions.
 UNCOUNTED = {"audit_events", "rate_limit_hits", "server_sessions"}
@@ -152,4 +152,4 @@ def test_fuzzed_api_never_fails_and_refusals_change_nothing(fuzz_app: Flask) -> 
                 if "Unsatisfiable" not in type(error).__name__:
                     raise
     assert not problems, "\n".join(problems[:40])
-    assert seen["requests"] > 88 * EXAMPLES and seen["refused writes"] > 200, seen
+    assert seen["requests"] > 88 * EXAMPLES and seen["refused writes"] > 50 * EXAMPLES, seen
