@@ -196,7 +196,15 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
 
 
-def _serve(url: str, instance: Path, port: int, workers: int, threads: int) -> Any:
+def _serve(
+    url: str,
+    instance: Path,
+    port: int,
+    workers: int,
+    threads: int,
+    app: str = "familyapp:create_app()",
+) -> Any:
+    """gunicorn serving `app` (a factory importable from benchmarks/ or installed) on loopback."""
     env = {
         **os.environ,
         "FAMILYAPP_DATABASE_URL": url,
@@ -217,7 +225,9 @@ def _serve(url: str, instance: Path, port: int, workers: int, threads: int) -> A
         str(threads),
         "--log-level",
         "warning",
-        "familyapp:create_app()",
+        "--chdir",
+        str(Path(__file__).resolve().parent),
+        app,
     ]
     server = subprocess.Popen(command, env=env)
     for _ in range(100):

@@ -22,15 +22,12 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +36,7 @@ from flask import Flask
 from familyapp import create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import PASSWORD, _free_port, _prepare  # the sibling script's setup
+from load import PASSWORD, _free_port, _prepare, _serve  # the sibling script's setup
 
 MINIMAL = "/minimal"
 
@@ -59,40 +56,6 @@ def wsgi() -> Any:
         return familyapp.wsgi_app(environ, start_response)
 
     return dispatch
-
-
-def _serve(url: str, instance: Path, port: int, workers: int, threads: int) -> Any:
-    env = {
-        **os.environ,
-        "FAMILYAPP_DATABASE_URL": url,
-        "FAMILYAPP_INSTANCE_PATH": str(instance),
-        "FAMILYAPP_SECRET_KEY": "bench",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--chdir",
-        str(Path(__file__).resolve().parent),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--log-level",
-        "warning",
-        "throughput:wsgi()",
-    ]
-    server = subprocess.Popen(command, env=env)
-    for _ in range(150):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
 
 
 def _sign_in(port: int, email: str) -> str:
@@ -171,7 +134,7 @@ def main() -> None:
     url = args.database_url or f"sqlite:///{folder / 'throughput.db'}"
     ((email, child),) = _prepare(url, folder, 1)
     port = _free_port()
-    server = _serve(url, folder, port, args.workers, args.threads)
+    server = _serve(url, folder, port, args.workers, args.threads, "throughput:wsgi()")
     # A second baseline: the lightest page through Familyapp's own stack (session cookie,
     # policy, security headers, one query), to show what the plan page itself adds.
     pages = {
