@@ -133,6 +133,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     login_manager.user_loader(accounts_service.get_user)
     login_manager.unauthorized_handler(unauthenticated)
+    from familyapp.accounts import views as accounts_views
+    from familyapp.core import authz
+
+    authz.set_signed_in_gate(accounts_views.two_step_gate)
     families_service.install_policy()
     from familyapp.actionplans import service as actionplans_service
 

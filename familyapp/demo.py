@@ -50,6 +50,8 @@ def create_demo() -> Child:
     coordinator = accounts.create_user_unchecked(
         COORDINATOR, DEMO_PASSWORD, "Priya Shah, RN", locale="en", time_zone=tz
     )
+    # Care-team accounts need two-step sign-in: the demo's uses the secret published in README.
+    accounts.set_published_totp(coordinator)
     family = Family(name="Rivera family", time_zone=tz)
     db.session.add(family)
     db.session.flush()

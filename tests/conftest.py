@@ -8,6 +8,7 @@ SQLite file.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,10 +75,22 @@ def make_pg_database(prefix: str = "familyapp_m") -> tuple[str, Any]:
 
 
 def _truncate_all() -> None:
+    """Empty every table the last test wrote to. Asking which tables hold rows (one query) and
+    deleting from those, children first, takes a few milliseconds where a TRUNCATE of all forty
+    tables took a tenth of a second, for each of 800 tests."""
     assert db.engine is not None
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    probe = " UNION ALL ".join(
+        f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables
+    )
     with db.engine.begin() as conn:
-        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+        filled = {row[0] for row in conn.execute(text(probe))}
+        if len(filled) > 12:  # a whole demo family: one TRUNCATE beats many large DELETEs
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+            return
+        for name in tables:
+            if name in filled:
+                conn.execute(text(f'DELETE FROM "{name}"'))
 
 
 def build_settings(tmp_path: Path, database_url: str, **changes: Any) -> Settings:
@@ -99,18 +112,32 @@ def settings_overrides() -> dict[str, Any]:
     return {}
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file with every table and no rows, made once: each test gets a copy (a copy
+    takes a millisecond, creating the tables a tenth of a second, for every one of 800 tests)."""
+    import_models()
+    path = tmp_path_factory.mktemp("template") / "empty.db"
+    engine = create_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture
 def app(
-    tmp_path: Path, pg_database: str | None, settings_overrides: dict[str, Any]
+    tmp_path: Path,
+    pg_database: str | None,
+    settings_overrides: dict[str, Any],
+    request: pytest.FixtureRequest,
 ) -> Iterator[Flask]:
     """A configured app with empty tables."""
+    if not pg_database:
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), tmp_path / "test.db")
     url = pg_database or f"sqlite:///{tmp_path / 'test.db'}"
     application = create_app(build_settings(tmp_path, url, **settings_overrides))
     if pg_database:
         _truncate_all()
-    else:
-        assert db.engine is not None
-        Base.metadata.create_all(db.engine)
     mail.OUTBOX.clear()
     yield application
     db.remove()

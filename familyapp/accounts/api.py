@@ -72,6 +72,23 @@ def create_session() -> Any:
         per_ip=settings.login_attempts_per_ip,
         window=settings.login_window_seconds,
     )
+    step = service.login_step(user)
+    if step == service.LOGIN_ENROLL:
+        raise ServiceError(
+            _("Your role in a care team requires two-step sign-in: set it up in the app first."),
+            status=403,
+        )
+    if step == service.LOGIN_CODE:
+        if not data.get("code"):
+            message = _("Enter the code from your authenticator app.")
+            raise ServiceError(message, status=401, errors={"code": [message]})
+        service.verify_second_factor(
+            user,
+            data["code"],
+            request.remote_addr,
+            limit=settings.login_attempts_per_account,
+            window=settings.login_window_seconds,
+        )
     sign_in(user)
     return dump(schemas.SessionSchema(), _session_body())
 

@@ -45,9 +45,22 @@ class RegisterSchema(_Base):
 
 
 class LoginSchema(_Base):
-    """Email and password to sign in."""
+    """Email and password to sign in (and, for the API, the second step's code if it is on)."""
 
     email = fields.String(**_required(validate=validate.Length(max=254)))
+    password = fields.String(**_required(validate=validate.Length(max=1024)), load_only=True)
+    code = fields.String(validate=validate.Length(max=40), load_only=True)
+
+
+class SecondFactorSchema(_Base):
+    """A code from the authenticator app, or a recovery code."""
+
+    code = fields.String(**_required(validate=validate.Length(min=1, max=40)))
+
+
+class PasswordConfirmSchema(_Base):
+    """The password again, before changing how one signs in."""
+
     password = fields.String(**_required(validate=validate.Length(max=1024)), load_only=True)
 
 

@@ -1,4 +1,4 @@
-"""The verbs of accounts: register, authenticate, reset and change passwords, profiles."""
+"""The verbs of accounts: register, authenticate (with two-step sign-in), passwords, profiles."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from datetime import timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
-from familyapp.accounts import passwords
-from familyapp.accounts.models import PasswordResetToken, User
-from familyapp.core import audit, clock, ids, mail, ratelimit, sessions
+from familyapp.accounts import passwords, totp
+from familyapp.accounts.models import PasswordResetToken, RecoveryCode, User
+from familyapp.core import audit, authz, clock, ids, mail, ratelimit, sessions
+from familyapp.core.authz import Role
 from familyapp.core.db import db
 from familyapp.core.errors import ServiceError
 
@@ -271,3 +272,165 @@ def _published_hash(password: str) -> str:
     # The demo's logins share one published password: it is hashed once per process, not once
     # per account (argon2id is slow on purpose, and ten hashes were most of the demo's time).
     return passwords.hash_password(password)
+
+
+# Two-step sign-in ---------------------------------------------------------------------------
+
+# What a sign-in needs after the password: nothing more, a code, or setting up the app first.
+LOGIN_DONE, LOGIN_CODE, LOGIN_ENROLL = "done", "code", "enroll"
+
+
+def second_factor_required(user: User) -> bool:
+    """True when the user's role obliges two-step sign-in (any care-team membership)."""
+    return any(grant.role is Role.CARE_TEAM for grant in authz.grants_for(user.id))
+
+
+def login_step(user: User) -> str:
+    """What this user must do after a right password: LOGIN_DONE, LOGIN_CODE or LOGIN_ENROLL."""
+    if user.totp_secret:
+        return LOGIN_CODE
+    return LOGIN_ENROLL if second_factor_required(user) else LOGIN_DONE
+
+
+def verify_second_factor(user: User, code: str, ip: str | None, *, limit: int, window: int) -> str:
+    """Check a code from the app (or a recovery code); returns which kind was used."""
+    key = f"totp:acct:{user.id}"
+    # Six digits are a million guesses: a handful per window (minutes) makes guessing hopeless
+    # and still lets a person who mistyped try again soon.
+    if ratelimit.is_limited(key, limit, window):
+        raise ServiceError(_("Too many attempts. Wait a few minutes and try again."), status=429)
+    kind = _consume_code(user, code)
+    if kind is None:
+        ratelimit.hit(key)
+        audit.record(
+            "login.second_factor_failed",
+            actor_id=user.id,
+            outcome="denied",
+            ip=ip,
+            target=f"user:{user.id}",
+        )
+        db.session.commit()
+        raise ServiceError(
+            _("That code is not right. Enter the code your app shows now."),
+            status=401,
+            errors={"code": [_("That code is not right. Enter the code your app shows now.")]},
+        )
+    ratelimit.clear(key)
+    audit.record(
+        "login.second_factor_ok",
+        actor_id=user.id,
+        ip=ip,
+        target=f"user:{user.id}",
+        detail={"kind": kind},
+    )
+    db.session.commit()
+    return kind
+
+
+def _consume_code(user: User, code: str) -> str | None:
+    if not user.totp_secret:
+        return None
+    step = totp.matching_step(user.totp_secret, code, clock.utcnow(), user.totp_last_step)
+    if step is not None:
+        user.totp_last_step = step
+        return "totp"
+    if totp.looks_like_recovery_code(code):
+        digest = ids.token_digest(totp.normalize_code(code))
+        row = db.session.scalar(
+            select(RecoveryCode).where(
+                RecoveryCode.user_id == user.id,
+                RecoveryCode.code_hash == digest,
+                RecoveryCode.used_at.is_(None),
+            )
+        )
+        if row is not None:
+            row.used_at = clock.utcnow()
+            return "recovery"
+    return None
+
+
+def recovery_codes_left(user: User) -> int:
+    """How many unused recovery codes the user has."""
+    stmt = select(func.count()).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+    )
+    return int(db.session.scalar(stmt) or 0)
+
+
+def enable_totp(user: User, secret: str, code: str, *, keep_token: str | None) -> list[str]:
+    """Turn on two-step sign-in once a code proves the app has the secret; returns the new
+    recovery codes (shown once). Other sessions end: they never passed the second step."""
+    if user.totp_secret:
+        raise ServiceError(_("Two-step sign-in is already on."), status=409)
+    step = totp.matching_step(secret, code, clock.utcnow(), None)
+    if step is None:
+        message = _("That code is not right. Enter the code your app shows now.")
+        raise ServiceError(message, status=422, errors={"code": [message]})
+    user.totp_secret = secret
+    user.totp_enabled_at = clock.utcnow()
+    user.totp_last_step = step
+    codes = _replace_recovery_codes(user)
+    ended = sessions.end_user_sessions(user.id, keep_token=keep_token)
+    audit.record(
+        "totp.enabled", actor_id=user.id, target=f"user:{user.id}", detail={"ended_sessions": ended}
+    )
+    db.session.commit()
+    return codes
+
+
+def _check_password(user: User, password: str) -> None:
+    if not passwords.verify(user.password_hash, password):
+        message = _("This is not your current password.")
+        raise ServiceError(
+            _("Please correct the fields shown."), status=422, errors={"password": [message]}
+        )
+
+
+def disable_totp(user: User, password: str) -> None:
+    """Turn two-step sign-in off (not allowed where the user's role requires it)."""
+    if second_factor_required(user):
+        raise ServiceError(
+            _("Your role in a care team requires two-step sign-in, so it stays on."), status=403
+        )
+    _check_password(user, password)
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    audit.record("totp.disabled", actor_id=user.id, target=f"user:{user.id}")
+    db.session.commit()
+
+
+def regenerate_recovery_codes(user: User, password: str) -> list[str]:
+    """Replace every recovery code with new ones (the old ones stop working)."""
+    if not user.totp_secret:
+        raise ServiceError(_("Turn on two-step sign-in first."), status=409)
+    _check_password(user, password)
+    codes = _replace_recovery_codes(user)
+    audit.record("totp.recovery_codes_replaced", actor_id=user.id, target=f"user:{user.id}")
+    db.session.commit()
+    return codes
+
+
+def _replace_recovery_codes(user: User) -> list[str]:
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = totp.new_recovery_codes()
+    db.session.add_all(
+        RecoveryCode(user_id=user.id, code_hash=ids.token_digest(totp.normalize_code(code)))
+        for code in codes
+    )
+    return codes
+
+
+def set_published_totp(user: User) -> None:
+    """Give a demo account the published TOTP secret (the documented demo logins only)."""
+    user.totp_secret = totp.PUBLISHED_DEMO_SECRET
+    user.totp_enabled_at = clock.utcnow()
+
+
+def demo_code_hint(user: User) -> str | None:
+    """The current code of an account that uses the published demo secret (else None)."""
+    if user.totp_secret != totp.PUBLISHED_DEMO_SECRET:
+        return None
+    # The code of now, or of the next step if now's was just used (signed in moments ago).
+    return totp.usable_code(user.totp_secret, clock.utcnow(), user.totp_last_step)

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     current_app,
     flash,
     redirect,
@@ -18,10 +19,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from familyapp.accounts import schemas, service
-from familyapp.core import sessions
+from familyapp.accounts import schemas, service, totp
+from familyapp.accounts.models import User
+from familyapp.core import clock, sessions
 from familyapp.core.authz import Perm, requires
-from familyapp.core.errors import ServiceError
+from familyapp.core.errors import ServiceError, problem, wants_json
 from familyapp.core.forms import load_form, safe_next
 from familyapp.core.sessions import sign_in, sign_out
 from familyapp.core.urls import external_url
@@ -61,11 +63,11 @@ def login() -> Any:
                 errors = {"_": [error.message]}
                 status = error.status
             else:
-                sign_in(user)
-                # A shared device keeps no health information (pwa: no offline copy, no
-                # outbox), for this session only: the next person chooses again.
-                session["shared_device"] = shared
-                return redirect(safe_next(request.args.get("next"), url_for("system.home")))
+                pending = {"shared": shared, "next": request.args.get("next")}
+                step = service.login_step(user)
+                if step == service.LOGIN_DONE:
+                    return _finish_sign_in(user, pending)
+                return _begin_second_step(user, step, pending)
         else:
             status = 422
     return (
@@ -226,3 +228,242 @@ def end_session(session_id: str) -> Any:
     if service.end_session(current_user, session_id):
         flash(_("That session is signed out."), "success")
     return redirect(url_for("accounts.list_sessions"))
+
+
+# Two-step sign-in ---------------------------------------------------------------------------
+
+# Between a right password and the code, the session holds who is signing in (not signed in:
+# no _user_id), for a few minutes only.
+PENDING = "pending_login"
+PENDING_SECONDS = 600
+SETUP_SECRET = "totp_setup_secret"  # noqa: S105 - a session key, not a secret
+
+
+def _finish_sign_in(user: User, pending: dict[str, Any]) -> Any:
+    sign_in(user)
+    # A shared device keeps no health information (pwa: no offline copy, no outbox), for
+    # this session only: the next person chooses again.
+    session["shared_device"] = bool(pending.get("shared"))
+    return redirect(safe_next(pending.get("next"), url_for("system.home")))
+
+
+def _begin_second_step(user: User, step: str, pending: dict[str, Any]) -> Any:
+    state = dict(pending, user_id=str(user.id), at=clock.utcnow().timestamp())
+    if step == service.LOGIN_ENROLL:
+        session[PENDING] = dict(state, secret=totp.new_secret())
+        return redirect(url_for("accounts.login_setup"))
+    session[PENDING] = state
+    return redirect(url_for("accounts.login_code"))
+
+
+def _pending() -> tuple[User, dict[str, Any]] | None:
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict):
+        return None
+    started = pending.get("at")
+    if not isinstance(started, int | float) or clock.utcnow().timestamp() - started > (
+        PENDING_SECONDS
+    ):
+        session.pop(PENDING, None)
+        return None
+    user = service.get_user(str(pending.get("user_id", "")))
+    return (user, pending) if user is not None else None
+
+
+def _start_over() -> Any:
+    flash(_("Sign-in took too long. Please sign in again."), "error")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@requires(Perm.PUBLIC)
+def login_code() -> Any:
+    """The second step of signing in: the code from the authenticator app or a recovery code."""
+    found = _pending()
+    if found is None or not found[0].totp_secret:
+        return _start_over()
+    user, pending = found
+    recovery = request.values.get("recovery") == "1"
+    errors: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        data, errors = load_form(schemas.SecondFactorSchema(), request.form)
+        if data is not None:
+            settings = _settings()
+            try:
+                kind = service.verify_second_factor(
+                    user,
+                    data["code"],
+                    request.remote_addr,
+                    limit=settings.login_attempts_per_account,
+                    window=settings.login_window_seconds,
+                )
+            except ServiceError as error:
+                errors = error.errors or {"_": [error.message]}
+                if error.status == 429:
+                    errors = {"_": [error.message]}
+                status = error.status
+            else:
+                response = _finish_sign_in(user, pending)
+                if kind == "recovery":
+                    left = service.recovery_codes_left(user)
+                    flash(
+                        ngettext(
+                            "You used a recovery code: %(num)d is left. Make new ones soon.",
+                            "You used a recovery code: %(num)d are left.",
+                            left,
+                        ),
+                        "success",
+                    )
+                return response
+        else:
+            status = 422
+    return (
+        render_template(
+            "accounts/login_code.html",
+            errors=errors,
+            recovery=recovery,
+            demo_code=service.demo_code_hint(user),
+        ),
+        status,
+    )
+
+
+def _setup_page(
+    user: User, secret: str, errors: dict[str, Any], action: str, status: int = 200
+) -> Any:
+    uri = totp.provisioning_uri(secret, user.email)
+    return (
+        render_template(
+            "accounts/totp_setup.html",
+            errors=errors,
+            qr=totp.qr_svg(uri, _("QR code to add Familyapp to your authenticator app")),
+            secret=totp.grouped_secret(secret),
+            uri=uri,
+            action=action,
+            required=service.second_factor_required(user),
+        ),
+        status,
+    )
+
+
+def _codes_page(codes: list[str], next_url: str) -> Any:
+    response = Response(
+        render_template("accounts/recovery_codes.html", codes=codes, next_url=next_url)
+    )
+    # Shown once: never kept by the browser or the offline copy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/login/setup", methods=["GET", "POST"])
+@requires(Perm.PUBLIC)
+def login_setup() -> Any:
+    """Set up two-step sign-in while signing in (required for care-team accounts)."""
+    found = _pending()
+    if found is None or "secret" not in found[1] or found[0].totp_secret:
+        return _start_over()
+    user, pending = found
+    secret = str(pending["secret"])
+    if request.method == "POST":
+        data, errors = load_form(schemas.SecondFactorSchema(), request.form)
+        if data is None:
+            return _setup_page(user, secret, errors, url_for("accounts.login_setup"), 422)
+        try:
+            codes = service.enable_totp(user, secret, data["code"], keep_token=None)
+        except ServiceError as error:
+            return _setup_page(
+                user, secret, error.errors or {"_": [error.message]}, request.path, error.status
+            )
+        next_url = safe_next(pending.get("next"), url_for("system.home"))
+        _finish_sign_in(user, pending)
+        return _codes_page(codes, next_url)
+    return _setup_page(user, secret, {}, url_for("accounts.login_setup"))
+
+
+@bp.route("/account/two-step", methods=["GET"])
+@requires(Perm.AUTHENTICATED)
+def two_step() -> Any:
+    """Two-step sign-in: on or off, recovery codes left, and what can be changed."""
+    return render_template(
+        "accounts/two_step.html",
+        enabled=bool(current_user.totp_secret),
+        required=service.second_factor_required(current_user),
+        codes_left=service.recovery_codes_left(current_user) if current_user.totp_secret else 0,
+        errors={},
+    )
+
+
+@bp.route("/account/two-step/setup", methods=["GET", "POST"])
+@requires(Perm.AUTHENTICATED)
+def two_step_setup() -> Any:
+    """Turn on two-step sign-in from one's account: scan, then confirm with a code."""
+    if current_user.totp_secret:
+        return redirect(url_for("accounts.two_step"))
+    action = url_for("accounts.two_step_setup", next=request.args.get("next"))
+    secret = session.get(SETUP_SECRET)
+    if not isinstance(secret, str):
+        secret = session[SETUP_SECRET] = totp.new_secret()
+    if request.method == "POST":
+        data, errors = load_form(schemas.SecondFactorSchema(), request.form)
+        if data is None:
+            return _setup_page(current_user, secret, errors, action, 422)
+        try:
+            codes = service.enable_totp(
+                current_user, secret, data["code"], keep_token=getattr(session, "token", None)
+            )
+        except ServiceError as error:
+            return _setup_page(
+                current_user, secret, error.errors or {"_": [error.message]}, action, error.status
+            )
+        session.pop(SETUP_SECRET, None)
+        return _codes_page(codes, safe_next(request.args.get("next"), url_for("accounts.two_step")))
+    return _setup_page(current_user, secret, {}, action)
+
+
+@bp.route("/account/two-step/disable", methods=["POST"])
+@requires(Perm.AUTHENTICATED)
+def two_step_disable() -> Any:
+    """Turn two-step sign-in off, with the password (not for care-team accounts)."""
+    return _with_password(service.disable_totp, _("Two-step sign-in is off."))
+
+
+@bp.route("/account/two-step/recovery-codes", methods=["POST"])
+@requires(Perm.AUTHENTICATED)
+def two_step_recovery_codes() -> Any:
+    """Make new recovery codes (the old ones stop working), with the password."""
+    return _with_password(service.regenerate_recovery_codes, None)
+
+
+def _with_password(action: Any, done: str | None) -> Any:
+    data, errors = load_form(schemas.PasswordConfirmSchema(), request.form)
+    status = 422
+    if data is not None:
+        try:
+            result = action(current_user, data["password"])
+        except ServiceError as error:
+            errors, status = error.errors or {"_": [error.message]}, error.status
+        else:
+            if done is None:
+                return _codes_page(result, url_for("accounts.two_step"))
+            flash(done, "success")
+            return redirect(url_for("accounts.two_step"))
+    page = render_template(
+        "accounts/two_step.html",
+        enabled=bool(current_user.totp_secret),
+        required=service.second_factor_required(current_user),
+        codes_left=service.recovery_codes_left(current_user) if current_user.totp_secret else 0,
+        errors=errors,
+    )
+    return page, status
+
+
+def two_step_gate() -> Any:
+    """Stop a care-team member who has not set up two-step sign-in (authz's signed-in gate)."""
+    if current_user.totp_secret or not service.second_factor_required(current_user):
+        return None
+    message = _("Your role in a care team requires two-step sign-in. Set it up to go on.")
+    if wants_json():
+        return problem(403, _("Not allowed"), message, code="second_factor_setup_required")
+    flash(message, "error")
+    return redirect(url_for("accounts.two_step_setup", next=request.full_path.rstrip("?")))

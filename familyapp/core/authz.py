@@ -135,6 +135,9 @@ def register_child_resource(
 
 
 _grant_loader: GrantLoader | None = None
+# Asked before any route beyond one's own account: a response that stops the request (a
+# care-team member who has not set up two-step sign-in yet), or None to go on.
+_signed_in_gate: Callable[[], Any] | None = None
 _child_locator: ChildLocator | None = None
 _family_locator: FamilyLocator | None = None
 
@@ -147,6 +150,12 @@ def configure(
     _grant_loader = grant_loader
     _child_locator = child_locator
     _family_locator = family_locator
+
+
+def set_signed_in_gate(gate: Callable[[], Any] | None) -> None:
+    """Let accounts stop signed-in requests that must first finish a step (two-step setup)."""
+    global _signed_in_gate
+    _signed_in_gate = gate
 
 
 def grants_for(user_id: uuid.UUID) -> list[Grant]:
@@ -321,6 +330,11 @@ def requires(perm: Perm) -> Callable[[F], F]:
                     from familyapp.core.errors import unauthenticated
 
                     return unauthenticated()
+                # One's own account (sign out, set up two-step sign-in) stays reachable.
+                if perm is not Perm.AUTHENTICATED and _signed_in_gate is not None:
+                    stopped = _signed_in_gate()
+                    if stopped is not None:
+                        return stopped
                 # The grant that allowed the request is kept for the view (to show or hide
                 # edit buttons without asking the policy, and auditing, twice).
                 resource = next((part for part in _child_resources if part in kwargs), None)

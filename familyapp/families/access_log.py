@@ -65,6 +65,11 @@ ACTION_LABELS: dict[str, Any] = {
     "password.reset_requested": _l("asked to reset their password"),
     "password.reset": _l("reset their password"),
     "session.ended": _l("ended a session"),
+    "login.second_factor_ok": _l("entered their sign-in code"),
+    "login.second_factor_failed": _l("entered a wrong sign-in code"),
+    "totp.enabled": _l("turned on two-step sign-in"),
+    "totp.disabled": _l("turned off two-step sign-in"),
+    "totp.recovery_codes_replaced": _l("made new recovery codes"),
 }
 
 # Codes added later still read as words: the feature prefix says what kind of thing it was.

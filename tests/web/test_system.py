@@ -36,6 +36,9 @@ def test_public_routes_are_the_expected_few(app):
             "/sw.js",
             "/offline",
             "/login",
+            # The second step of signing in: nobody is signed in yet between the two steps.
+            "/login/code",
+            "/login/setup",
             "/register",
             "/password/forgot",
             "/password/reset/<token>",
