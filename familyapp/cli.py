@@ -73,7 +73,8 @@ def demo_command() -> None:
     _prepare(with_demo=True)
     click.echo(
         "demo family ready: parent@example.org / nurse@example.org / "
-        "coordinator@example.org, password familyapp-demo"
+        "coordinator@example.org (two-step: the code is shown on the sign-in page) / "
+        "chidi@example.org (a teen), password familyapp-demo"
     )
 
 
@@ -350,7 +351,8 @@ def run_command(host: str, port: int, demo: bool, threads: int) -> None:
     if demo:
         click.echo(
             "demo logins: parent@example.org, nurse@example.org, coordinator@example.org"
-            " (password familyapp-demo)"
+            " (two-step: the code is shown on the sign-in page), chidi@example.org (a teen);"
+            " password familyapp-demo"
         )
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="familyapp")

@@ -22,6 +22,7 @@ GUARDIAN = "parent@example.org"
 NURSE = "nurse@example.org"
 COORDINATOR = "coordinator@example.org"
 SECOND_GUARDIAN = "papa@example.org"
+TEEN = "chidi@example.org"
 
 
 def demo_exists() -> bool:
@@ -92,6 +93,7 @@ def create_demo() -> Child:
     from familyapp.surveys import demo_data as survey_demo
 
     survey_demo.create(parent, papa, coordinator)
+    _demo_teen()
     return maya
 
 
@@ -238,3 +240,71 @@ def _demo_translations(maya: Child, papa: User, parent: User) -> None:
         if f.text in es.SEIZURES_ES
     }
     translations.save(papa, maya, translations.ACTION_PLAN, seizures.id, ap_fields, "es", lines)
+
+
+def _demo_teen() -> None:
+    # Chidi Okafor, 15, has his own account (teen assent): he reads his plan and has chosen
+    # that his track coach, who can see the family's records, does not see his.
+    from familyapp.families import privacy
+    from familyapp.plan import service as plan
+    from familyapp.plan.schemas import PlanDocumentSchema
+
+    chidi = db.session.scalar(select(Child).where(Child.display_name == "Chidi"))
+    ngozi = db.session.scalar(select(User).where(User.email == "ngozi@example.org"))
+    assert chidi is not None and ngozi is not None
+    chidi.display_name = "Chidi Okafor"
+    chidi.birth_date = date(2011, 5, 2)
+    chidi.pronouns = "he/him"
+    teen = accounts.create_user_unchecked(
+        TEEN, DEMO_PASSWORD, "Chidi Okafor", locale="en", time_zone="America/Chicago"
+    )
+    aide = accounts.create_user_unchecked(
+        "marcus@example.org", DEMO_PASSWORD, "Marcus Bell", time_zone="America/Chicago"
+    )
+    coach = accounts.create_user_unchecked(
+        "dana@example.org", DEMO_PASSWORD, "Dana Wright", time_zone="America/Chicago"
+    )
+    self_membership = Membership(
+        family_id=chidi.family_id,
+        user_id=teen.id,
+        role=Role.SELF.value,
+        child_id=chidi.id,
+        created_by_id=ngozi.id,
+    )
+    coach_membership = Membership(
+        family_id=chidi.family_id,
+        user_id=coach.id,
+        role=Role.VIEWER.value,
+        title="Track coach, Lakeside High School",
+        created_by_id=ngozi.id,
+    )
+    db.session.add_all(
+        [
+            self_membership,
+            coach_membership,
+            Membership(
+                family_id=chidi.family_id,
+                user_id=aide.id,
+                role=Role.CAREGIVER.value,
+                title="Home health aide (afternoons)",
+                created_by_id=ngozi.id,
+            ),
+        ]
+    )
+    db.session.commit()
+    plan.save_plan(
+        ngozi,
+        chidi,
+        PlanDocumentSchema().load(
+            {
+                "summary": "Chidi is 15, with myelomeningocele repaired at birth and a VP shunt "
+                "(revised 2019); walks with forearm crutches, uses a wheelchair for distance, "
+                "and does clean intermittent catheterisation himself every 4 hours.",
+                "allergies": [
+                    {"substance": "Latex", "reaction": "Hives", "severity": "severe"},
+                ],
+            }
+        ),
+        0,
+    )
+    privacy.set_sees_record(teen, chidi, coach_membership.id, False)

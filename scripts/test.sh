@@ -40,6 +40,9 @@ echo "== catalogs"; .venv/bin/pybabel compile --statistics -d translations 2>&1 
 echo "== tests on SQLite"
 .venv/bin/pytest -q --durations=15 "$@"
 
+# The PostgreSQL pass runs every test that reaches a database server; the pure ones (about
+# 400: valuation, recurrence, parsers, catalogs) ran in the SQLite pass and are deselected here
+# (tests/conftest.py pytest_collection_modifyitems).
 echo "== tests on PostgreSQL ($PG_URL)"
 if .venv/bin/python - "$PG_URL" <<'PY'
 import sys

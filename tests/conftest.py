@@ -33,6 +33,25 @@ def _driver_url(url: str) -> str:
     return url
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL pass, leave out the tests that never reach a database server (pure
+    functions: valuation, recurrence, parsers): the SQLite pass ran them, and a second run
+    could only repeat its answer. Each test that uses an app (pg_database) or opens its own
+    PostgreSQL databases (the postgres marker) runs on both."""
+    if not PG_URL:
+        return
+    keep: list[pytest.Item] = []
+    left_out: list[pytest.Item] = []
+    for item in items:
+        uses_server = "pg_database" in getattr(item, "fixturenames", ()) or bool(
+            item.get_closest_marker("postgres")
+        )
+        (keep if uses_server else left_out).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str | None]:
     """A throwaway PostgreSQL database for this run (None when running on SQLite)."""

@@ -27,8 +27,12 @@ def current_code(app: Flask, email: str) -> str:
         found = accounts.find_by_email(email)
         assert found is not None and found.totp_secret, f"{email} has no two-step sign-in"
         code = totp.usable_code(found.totp_secret, clock.utcnow(), found.totp_last_step)
+        if code is None:
+            # Signed in twice within these 30 seconds: the person waits for the next code.
+            clock.travel(totp.STEP_SECONDS)
+            code = totp.usable_code(found.totp_secret, clock.utcnow(), found.totp_last_step)
         db.remove()
-    assert code is not None, "both codes of this minute are used: wait for the next step"
+    assert code is not None
     return code
 
 

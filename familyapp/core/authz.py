@@ -30,6 +30,8 @@ class Role(enum.StrEnum):
     CAREGIVER = "caregiver"
     CARE_TEAM = "care_team"
     VIEWER = "viewer"
+    # The young person the record is about (12 or older), with their own account.
+    SELF = "self"
 
 
 class Perm(enum.StrEnum):
@@ -54,6 +56,8 @@ class Perm(enum.StrEnum):
     SURVEY_ANSWER = "survey.answer"
     SURVEY_MANAGE = "survey.manage"
     SURVEY_RESULTS = "survey.results"
+    # The young person's own say over who sees their record (teen assent, adult choice).
+    RECORD_PRIVACY = "record.privacy"
 
 
 _ALL_READ = {Perm.FAMILY_READ, Perm.CHILD_READ, Perm.PLAN_READ}
@@ -86,6 +90,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     ),
     Role.CAREGIVER: frozenset(_ALL_READ | {Perm.CARELOG_READ, Perm.CARELOG_WRITE}),
     Role.VIEWER: frozenset(_ALL_READ),
+    Role.SELF: frozenset(_ALL_READ | {Perm.RECORD_PRIVACY}),
 }
 
 # Reads of a child's health record by anyone but a guardian are written to the audit log.
@@ -102,6 +107,8 @@ class Grant:
     child_id: uuid.UUID | None  # None: every child of the family
     starts_at: datetime | None
     expires_at: datetime | None
+    # Children whose record this membership may not see: the young person chose so.
+    hidden: frozenset[uuid.UUID] = frozenset()
 
     def active(self, now: datetime) -> bool:
         """True inside the grant's time window (a nurse's shift, an expiring invitation)."""
@@ -195,6 +202,8 @@ def decide_child(
         if grant.family_id != family_id or perm not in ROLE_PERMISSIONS[grant.role]:
             continue
         if grant.child_id is not None and grant.child_id != child_id:
+            continue
+        if child_id in grant.hidden:
             continue
         # Prefer a guardian grant, so a guardian's own reads are not audited as a caregiver's.
         if best is None or grant.role is Role.GUARDIAN:

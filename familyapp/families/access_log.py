@@ -70,6 +70,8 @@ ACTION_LABELS: dict[str, Any] = {
     "totp.enabled": _l("turned on two-step sign-in"),
     "totp.disabled": _l("turned off two-step sign-in"),
     "totp.recovery_codes_replaced": _l("made new recovery codes"),
+    "record.limited": _l("stopped someone seeing their record"),
+    "record.shared": _l("let someone see their record again"),
 }
 
 # Codes added later still read as words: the feature prefix says what kind of thing it was.

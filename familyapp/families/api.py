@@ -10,7 +10,7 @@ from flask_login import current_user
 from familyapp.core.api import API_PREFIX, api_route, dump, parse
 from familyapp.core.authz import Perm, authorize_family
 from familyapp.core.urls import external_url
-from familyapp.families import schemas, service
+from familyapp.families import privacy, schemas, service
 
 bp = Blueprint("families_api", __name__, url_prefix=API_PREFIX)
 
@@ -230,3 +230,33 @@ def get_audit(family_id: str) -> Any:
     """The family's audit log (guardians only)."""
     rows = service.audit_log(service.get_family(family_id).id)
     return jsonify([dict(row, at=row["at"].isoformat()) for row in rows])
+
+
+@api_route(
+    bp,
+    "/children/<child_id>/audience",
+    methods=["GET"],
+    permission=Perm.RECORD_PRIVACY,
+    response=schemas.AudienceSchema,
+    many=True,
+)
+def get_audience(child_id: str) -> Any:
+    """The young person's own list: who sees my record, and whom I may stop or allow."""
+    people = privacy.audience(service.get_child(child_id))
+    return jsonify(schemas.AudienceSchema(many=True).dump(people))
+
+
+@api_route(
+    bp,
+    "/children/<child_id>/audience/<membership_id>",
+    methods=["PUT"],
+    permission=Perm.RECORD_PRIVACY,
+    body=schemas.SeesRecordSchema,
+    response=schemas.AudienceSchema,
+)
+def put_audience(child_id: str, membership_id: str) -> Any:
+    """Let one member see the young person's record, or stop them (guardians only from 18)."""
+    data = parse(schemas.SeesRecordSchema())
+    child = service.get_child(child_id)
+    changed = privacy.set_sees_record(current_user, child, membership_id, data["sees_record"])
+    return dump(schemas.AudienceSchema(), changed)

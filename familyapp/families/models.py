@@ -1,11 +1,11 @@
-"""Families (households), children, memberships and invitations."""
+"""Families (households), children, memberships, invitations and young people's record limits."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from familyapp.core import clock
@@ -101,3 +101,25 @@ class Invitation(IdMixin, Base):
         if now >= self.expires_at:
             return "expired"
         return "pending"
+
+
+class RecordLimit(IdMixin, Base):
+    """A young person's choice that one member of the family does not see their record.
+
+    Made by the young person (12 or older, with their own account); for a minor it can name
+    anyone but a guardian, for an adult (18 or older) guardians too.
+    """
+
+    __tablename__ = "record_limits"
+    __table_args__ = (UniqueConstraint("child_id", "membership_id"),)
+
+    child_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("children.id", ondelete="CASCADE"), index=True
+    )
+    membership_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("memberships.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=clock.utcnow)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )

@@ -94,6 +94,31 @@ class InvitationCreateSchema(_Input):
             raise ValidationError(_l("Choose a date from today on."))
 
 
+class RecordShareSchema(_Input):
+    """The young person lets one member see their record, or stops them."""
+
+    membership_id = fields.UUID(required=True, error_messages=_REQUIRED)
+    sees_record = fields.Boolean(required=True, error_messages=_REQUIRED)
+
+
+class AudienceSchema(Schema):
+    """One person whose access covers a young person's record, as that young person sees it."""
+
+    membership_id = fields.UUID()
+    name = fields.String()
+    role = fields.String()
+    title = fields.String(allow_none=True)
+    expires_at = fields.DateTime(allow_none=True)
+    sees_record = fields.Boolean()
+    can_change = fields.Boolean()
+
+
+class SeesRecordSchema(_Input):
+    """Whether one member sees the young person's record."""
+
+    sees_record = fields.Boolean(required=True, error_messages=_REQUIRED)
+
+
 class InvitationSchema(Schema):
     """An invitation as its family's guardians see it."""
 

@@ -17,13 +17,24 @@ from familyapp.core.authz import Grant, Perm, Role
 from familyapp.core.db import db
 from familyapp.core.errors import ServiceError
 from familyapp.core.i18n import zone
-from familyapp.families import access_log
-from familyapp.families.models import Child, Family, Invitation, Membership
+from familyapp.families import access_log, privacy
+from familyapp.families.models import Child, Family, Invitation, Membership, RecordLimit
 
 
 def load_grants(user_id: uuid.UUID) -> list[Grant]:
-    """Every membership of a user as policy grants (the policy filters by time)."""
-    rows = db.session.scalars(select(Membership).where(Membership.user_id == user_id))
+    """Every membership of a user as policy grants (the policy filters by time), each with
+    the children whose young person chose that this membership does not see their record."""
+    rows = db.session.execute(
+        select(Membership, RecordLimit.child_id)
+        .outerjoin(RecordLimit, RecordLimit.membership_id == Membership.id)
+        .where(Membership.user_id == user_id)
+    ).all()
+    memberships: dict[uuid.UUID, Membership] = {}
+    hidden: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for membership, limited_child in rows:
+        memberships[membership.id] = membership
+        if limited_child is not None:
+            hidden.setdefault(membership.id, set()).add(limited_child)
     return [
         Grant(
             membership_id=row.id,
@@ -32,8 +43,9 @@ def load_grants(user_id: uuid.UUID) -> list[Grant]:
             child_id=row.child_id,
             starts_at=row.starts_at,
             expires_at=row.expires_at,
+            hidden=frozenset(hidden.get(row.id, ())),
         )
-        for row in rows
+        for row in memberships.values()
     ]
 
 
@@ -245,6 +257,7 @@ def members(family_id: uuid.UUID) -> list[dict[str, Any]]:
         .where(Membership.family_id == family_id)
         .order_by(Membership.created_at)
     ).all()
+    hidden = privacy.limits_by_membership(family_id)
     return [
         {
             "id": membership.id,
@@ -255,6 +268,7 @@ def members(family_id: uuid.UUID) -> list[dict[str, Any]]:
             "child_id": membership.child_id,
             "expires_at": membership.expires_at,
             "title": membership.title,
+            "hidden_from": hidden.get(membership.id, []),
         }
         for membership, user in rows
     ]
@@ -269,11 +283,17 @@ def people_for_child(child_ids: list[uuid.UUID], roles: set[Role]) -> dict[uuid.
         select(Child.id, Membership, User)
         .join(Membership, Membership.family_id == Child.family_id)
         .join(User, User.id == Membership.user_id)
+        # Nor anyone the young person chose not to show their record to.
+        .outerjoin(
+            RecordLimit,
+            (RecordLimit.membership_id == Membership.id) & (RecordLimit.child_id == Child.id),
+        )
         .where(
             Child.id.in_(child_ids),
             Membership.role.in_([r.value for r in roles]),
             or_(Membership.child_id.is_(None), Membership.child_id == Child.id),
             User.is_active.is_(True),
+            RecordLimit.id.is_(None),
         )
     ).all()
     found: dict[uuid.UUID, list[User]] = {}
@@ -330,6 +350,9 @@ def create_invitation(
             status=422,
             errors={"child_id": [_("Choose one of this family's children.")]},
         )
+    if data["role"] == Role.SELF.value:
+        # A young person's own account is for their own record, from 12.
+        privacy.check_own_account(db.session.get(Child, child_id) if child_id else None)
     token = ids.new_token()
     now = clock.utcnow()
     row = Invitation(
@@ -448,6 +471,11 @@ def remove_membership(user: User, family: Family, membership_id: uuid.UUID | str
     row = db.session.get(Membership, parsed) if parsed else None
     if row is None or row.family_id != family.id:
         raise ServiceError(_("Not found"), status=404)
+    if privacy.is_adult_self(row):
+        raise ServiceError(
+            _("This is the account of an adult about their own record: only they can close it."),
+            status=403,
+        )
     if row.role == Role.GUARDIAN.value and row.child_id is None:
         guardians = db.session.scalar(
             select(func.count())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,7 +14,7 @@ from familyapp.core.authz import Perm, Role, authorize_family, requires
 from familyapp.core.errors import ServiceError
 from familyapp.core.forms import load_form
 from familyapp.core.urls import external_url
-from familyapp.families import access_log, schemas, service
+from familyapp.families import access_log, privacy, schemas, service
 
 bp = Blueprint("families", __name__)
 
@@ -118,7 +118,43 @@ def new_child() -> Any:
 def child(child_id: str) -> Any:
     """A child's home: the way into their plan and the other features."""
     kid = service.get_child(child_id)
-    return render_template("families/child.html", child=kid)
+    return render_template("families/child.html", child=kid, is_self=g.grant.role is Role.SELF)
+
+
+@bp.route("/children/<child_id>/privacy", methods=["GET", "POST"])
+@requires(Perm.RECORD_PRIVACY)
+def record_privacy(child_id: str) -> Any:
+    """The young person's own page: who sees my record, and stopping or allowing each one."""
+    kid = service.get_child(child_id)
+    errors: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        data, errors = load_form(schemas.RecordShareSchema(), request.form)
+        if data is not None:
+            try:
+                changed = privacy.set_sees_record(
+                    current_user, kid, data["membership_id"], data["sees_record"]
+                )
+            except ServiceError as error:
+                errors, status = {"_": [error.message]}, error.status
+            else:
+                message = (
+                    _("%(name)s can see your record again.", name=changed["name"])
+                    if changed["sees_record"]
+                    else _("%(name)s no longer sees your record.", name=changed["name"])
+                )
+                flash(message, "success")
+                return redirect(url_for("families.record_privacy", child_id=kid.id))
+        else:
+            status = 422
+    age = privacy.child_age(kid)
+    return render_template(
+        "families/privacy.html",
+        child=kid,
+        people=privacy.audience(kid),
+        adult=age is not None and age >= privacy.ADULT_AGE,
+        errors=errors,
+    ), status
 
 
 @bp.route("/children/<child_id>/edit", methods=["GET", "POST"])
@@ -231,6 +267,7 @@ def _labels() -> dict[str, Any]:
             "caregiver": _("Caregiver"),
             "care_team": _("Care team"),
             "viewer": _("Viewer"),
+            "self": _("The young person themself"),
         }.get(role, role)
 
     def role_help(role: str) -> str:
@@ -239,6 +276,9 @@ def _labels() -> dict[str, Any]:
             "caregiver": _("reads the plan and sick-day plans, logs care hours"),
             "care_team": _("co-edits the plan with the family, sees reports"),
             "viewer": _("reads only"),
+            "self": _(
+                "their own account, from age 12: reads their record and chooses who else sees it"
+            ),
         }.get(role, "")
 
     def invitation_status_label(status: str) -> str:

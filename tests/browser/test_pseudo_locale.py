@@ -44,10 +44,10 @@ from familyapp.carelog.taxonomy import CLASS_INFO
 from familyapp.core import clock, ids
 from familyapp.core.db import Base, db
 from familyapp.core.i18n import language_name, select_locale
-from familyapp.demo import COORDINATOR, DEMO_PASSWORD, GUARDIAN, NURSE
+from familyapp.demo import COORDINATOR, DEMO_PASSWORD, GUARDIAN, NURSE, TEEN
 from familyapp.families import access_log
 from familyapp.families import service as families
-from familyapp.families.models import Child, Family
+from familyapp.families.models import Child, Family, Membership
 from familyapp.plan import translations as plan_translations
 from familyapp.plan.models import CarePlan
 from familyapp.plan.texts import TEXT_LANGUAGES
@@ -354,6 +354,12 @@ def demo_ids(child_id: str, family_id: str, secret_key: str) -> Demo:
         )
     )
     db.session.commit()
+    teen = db.session.scalar(
+        select(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(User.email == TEEN, Membership.role == "self")
+    )
+    assert teen is not None
     link_token = actionplans.list_links(child, secret_key)[0].token
     assert link_token is not None
 
@@ -404,6 +410,8 @@ def demo_ids(child_id: str, family_id: str, secret_key: str) -> Demo:
         # The translation editors are for one language at a time (?lang=).
         "plan_texts.edit": [{"child_id": child_id, "lang": "es"}],
         "texts.edit": [{"action_plan_id": i, "lang": "vi"} for i in values["action_plan_id"]],
+        # Only the young person opens their own page: Chidi, the demo's teen.
+        "families.record_privacy": [{"child_id": str(teen.child_id)}],
     }
     return Demo(values, by_endpoint)
 
@@ -452,7 +460,7 @@ def test_no_string_escapes_gettext_on_any_page(
 ) -> None:
     with app.test_request_context("/"):
         for user in db.session.scalars(
-            select(User).where(User.email.in_([GUARDIAN, COORDINATOR, NURSE]))
+            select(User).where(User.email.in_([GUARDIAN, COORDINATOR, NURSE, TEEN]))
         ):
             user.locale = PSEUDO  # the account page only offers real languages
         db.session.commit()
@@ -470,7 +478,7 @@ def test_no_string_escapes_gettext_on_any_page(
         for path in pages[endpoint]:
             walk.visit(page, f"{path}?lang={PSEUDO}", endpoint)
     # The guardian opens almost everything; the care team and the nurse what is theirs.
-    for email in (GUARDIAN, COORDINATOR, NURSE):
+    for email in (GUARDIAN, COORDINATOR, TEEN, NURSE):
         _switch_person(page, sign_in, live_server.url, email)
         for path in EVERYONE:
             walk.visit(page, path, "(everyone)")

@@ -12,6 +12,8 @@ from familyapp.core import migrate
 from familyapp.core.db import Base
 from tests.conftest import PG_URL, make_pg_database
 
+pytestmark = pytest.mark.postgres
+
 
 # The PostgreSQL case runs in the suite's PostgreSQL pass, where the server URL is known.
 @pytest.fixture(params=["sqlite", "postgresql"] if PG_URL else ["sqlite"])

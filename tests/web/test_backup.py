@@ -22,6 +22,9 @@ from familyapp.system import backup
 from tests.conftest import PG_URL, build_settings, make_pg_database
 from tests.factories import Api
 
+# Some tests here make their own PostgreSQL databases: they run in the PostgreSQL pass too.
+pytestmark = pytest.mark.postgres
+
 
 def _contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, in a stable order, as Python values."""

@@ -10,12 +10,16 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from familyapp.accounts import totp
 from familyapp.cli import main
 from familyapp.core import clock
 from tests.conftest import PG_URL, make_pg_database
+
+# Some tests here make their own PostgreSQL databases: they run in the PostgreSQL pass too.
+pytestmark = pytest.mark.postgres
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
