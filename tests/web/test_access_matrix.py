@@ -2,11 +2,14 @@
 (child, family, action plan, appointment, care entry, invitation, link, membership), every
 method, against the people who must not get in: a guardian of another family, a member whose
 access was removed, a caregiver whose access has ended, a viewer (for writes) and an
-anonymous client. Each gets the right refusal, nothing in the database changes, and each
+anonymous client; and a young person's own account for writes beyond their own choices. Each
+gets the right refusal, nothing in the database changes, and each
 refusal of a signed-in person is written to the audit log."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
 from typing import Any
 
 import pytest
@@ -184,3 +187,33 @@ def test_the_matrix_covers_every_kind_of_record(app, demo):
     named = {arg for _e, _m, path in requests for arg, value in values.items() if value in path}
     assert named | {"item_id"} >= FAMILY_ARGS, FAMILY_ARGS - named
     assert len({endpoint for endpoint, _m, _p in requests}) > 60
+
+
+# What a young person's own account may change: who sees their record, and nothing else.
+OWN_CHOICES = {"families.record_privacy", "families_api.put_audience"}
+
+
+def test_a_young_persons_own_account_writes_nothing_but_their_own_choices(app, demo):
+    values = _values(app, demo["family_id"])
+    with app.test_request_context("/"):
+        maya = db.session.get(Child, uuid.UUID(values["child_id"]))
+        maya.birth_date = date(2011, 3, 14)  # old enough (12+) for her own account
+        db.session.commit()
+        db.remove()
+    family = type("F", (), {"id": demo["family_id"]})()
+    add_member(app, family, "self@example.org", "self", child_id=uuid.UUID(values["child_id"]))
+    api = Api(app.test_client())
+    assert api.login("self@example.org").status_code == 200
+    before = _counts(app)
+    wrong = []
+    for endpoint, method, path in _requests(app, values):
+        if method == "GET" or endpoint in OWN_CHOICES:
+            continue
+        response = _send(api, api.client, method, path)
+        if response.status_code not in (403, 404):
+            wrong.append((endpoint, method, response.status_code))
+    assert wrong == [], wrong
+    assert _counts(app) == before
+    # Their own record they read; no other child of any family.
+    assert api.get(f"/api/v1/children/{values['child_id']}").status_code == 200
+    assert [c["id"] for c in api.get("/api/v1/children").get_json()] == [values["child_id"]]
