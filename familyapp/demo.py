@@ -163,7 +163,8 @@ def _demo_carelog(maya: Child, parent: User) -> None:
     tz = zone(family.time_zone)
     today = clock.utcnow().astimezone(tz).date()
     carelog_household.set_paid_staff(parent, family.id, nurse.id, True)
-    carelog.import_entries(maya, demo_data.entries(today, tz, parent.id, nurse.id, coordinator.id))
+    rows = demo_data.entries(today, tz, parent.id, nurse.id, coordinator.id, clock.utcnow())
+    carelog.import_entries(maya, rows)
     for row in demo_data.work_missed(today):
         carelog_household.record_work_missed(parent, maya, row)
     carelog_household.set_wage(parent, family.id, {"hourly_wage": Decimal("21.50")})

@@ -44,8 +44,11 @@ def _at(day: date, hour: int, minute: int, tz: Any) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=tz)
 
 
-def entries(today: date, tz: Any, ana: Any, jordan: Any, priya: Any) -> list[dict[str, Any]]:
-    """Schema-like rows (aware start times) for the eight weeks before `today`."""
+def entries(
+    today: date, tz: Any, ana: Any, jordan: Any, priya: Any, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Schema-like rows (aware start times) for the eight weeks before `today`, each over by
+    `now` (last night's shift, if it is still going on, is not logged yet)."""
     rows: list[dict[str, Any]] = []
     first = today - timedelta(days=7 * WEEKS)
     for offset in range(7 * WEEKS):
@@ -65,6 +68,8 @@ def entries(today: date, tz: Any, ana: Any, jordan: Any, priya: Any) -> list[dic
             rows.append(_row("coordination_calls", _at(day, 9, 0, tz), 25, priya, "team"))
         if day.weekday() == 3 and offset % 14 < 7:
             rows.append(_row("forms", _at(day, 14, 0, tz), 40, priya, "team"))
+    if now is not None:
+        rows = [r for r in rows if r["started_at"] + timedelta(minutes=r["minutes"]) <= now]
     return rows
 
 

@@ -771,3 +771,27 @@ def test_family_report_query_count_does_not_grow(app, family):
     add(sam.id, 300, 500)
     large = {(e, p): count(api, p) for e, api in readers.items() for p in paths}
     assert large == small
+
+
+def test_the_demo_logs_no_care_that_is_still_going_on(app):
+    from zoneinfo import ZoneInfo
+
+    from familyapp.demo import create_demo
+
+    # 03:00 in Chicago: Jordan's night shift (22:30 to 06:30) is under way, not yet logged.
+    chicago = ZoneInfo("America/Chicago")
+    now = clock.utcnow().astimezone(chicago)
+    three = now.replace(hour=3, minute=0, second=0, microsecond=0)
+    if three <= now:
+        three += timedelta(days=1)
+    clock.travel((three - now).total_seconds())
+    with app.test_request_context("/"):
+        create_demo()
+        now_utc = clock.utcnow()
+        rows = db.session.execute(select(CareEntry.started_at, CareEntry.minutes)).all()
+        db.remove()
+    assert rows
+    late = [start for start, minutes in rows if start + timedelta(minutes=minutes) > now_utc]
+    assert late == []
+    latest_start = max(start for start, _minutes in rows)
+    assert now_utc - latest_start < timedelta(days=2)  # the log still runs up to recent days
