@@ -127,12 +127,7 @@ def change_password(
     keep_token: str | None,
 ) -> int:
     """Change one's password; returns how many other sessions were ended."""
-    if not passwords.verify(user.password_hash, current_password):
-        raise ServiceError(
-            _("Please correct the fields shown."),
-            status=422,
-            errors={"current_password": [_("This is not your current password.")]},
-        )
+    _check_password(user, current_password, "current_password")
     weak = passwords.problems(new_password, email=user.email, name=user.name)
     if weak:
         raise ServiceError(
@@ -378,11 +373,11 @@ def enable_totp(user: User, secret: str, code: str, *, keep_token: str | None) -
     return codes
 
 
-def _check_password(user: User, password: str) -> None:
+def _check_password(user: User, password: str, field: str = "password") -> None:
     if not passwords.verify(user.password_hash, password):
         message = _("This is not your current password.")
         raise ServiceError(
-            _("Please correct the fields shown."), status=422, errors={"password": [message]}
+            _("Please correct the fields shown."), status=422, errors={field: [message]}
         )
 
 

@@ -299,10 +299,7 @@ def login_code() -> Any:
                     window=settings.login_window_seconds,
                 )
             except ServiceError as error:
-                errors = error.errors or {"_": [error.message]}
-                if error.status == 429:
-                    errors = {"_": [error.message]}
-                status = error.status
+                errors, status = error.errors or {"_": [error.message]}, error.status
             else:
                 response = _finish_sign_in(user, pending)
                 if kind == "recovery":
@@ -365,33 +362,39 @@ def login_setup() -> Any:
         return _start_over()
     user, pending = found
     secret = str(pending["secret"])
+    action = url_for("accounts.login_setup")
     if request.method == "POST":
         data, errors = load_form(schemas.SecondFactorSchema(), request.form)
         if data is None:
-            return _setup_page(user, secret, errors, url_for("accounts.login_setup"), 422)
+            return _setup_page(user, secret, errors, action, 422)
         try:
             codes = service.enable_totp(user, secret, data["code"], keep_token=None)
         except ServiceError as error:
             return _setup_page(
-                user, secret, error.errors or {"_": [error.message]}, request.path, error.status
+                user, secret, error.errors or {"_": [error.message]}, action, error.status
             )
-        next_url = safe_next(pending.get("next"), url_for("system.home"))
-        _finish_sign_in(user, pending)
-        return _codes_page(codes, next_url)
-    return _setup_page(user, secret, {}, url_for("accounts.login_setup"))
+        # Signed in now; the recovery codes are shown before going on to where they were going.
+        done = _finish_sign_in(user, pending)
+        return _codes_page(codes, done.location)
+    return _setup_page(user, secret, {}, action)
 
 
 @bp.route("/account/two-step", methods=["GET"])
 @requires(Perm.AUTHENTICATED)
 def two_step() -> Any:
     """Two-step sign-in: on or off, recovery codes left, and what can be changed."""
-    return render_template(
+    return _two_step_page({}, 200)
+
+
+def _two_step_page(errors: dict[str, Any], status: int) -> Any:
+    page = render_template(
         "accounts/two_step.html",
         enabled=bool(current_user.totp_secret),
         required=service.second_factor_required(current_user),
         codes_left=service.recovery_codes_left(current_user) if current_user.totp_secret else 0,
-        errors={},
+        errors=errors,
     )
+    return page, status
 
 
 @bp.route("/account/two-step/setup", methods=["GET", "POST"])
@@ -448,14 +451,7 @@ def _with_password(action: Any, done: str | None) -> Any:
                 return _codes_page(result, url_for("accounts.two_step"))
             flash(done, "success")
             return redirect(url_for("accounts.two_step"))
-    page = render_template(
-        "accounts/two_step.html",
-        enabled=bool(current_user.totp_secret),
-        required=service.second_factor_required(current_user),
-        codes_left=service.recovery_codes_left(current_user) if current_user.totp_secret else 0,
-        errors=errors,
-    )
-    return page, status
+    return _two_step_page(errors, status)
 
 
 def two_step_gate() -> Any:

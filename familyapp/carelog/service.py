@@ -29,7 +29,7 @@ from familyapp.core import audit, authz, clock, ids
 from familyapp.core.authz import Grant, Perm, Role
 from familyapp.core.db import db
 from familyapp.core.errors import ServiceError
-from familyapp.core.i18n import zone
+from familyapp.core.i18n import today_in_zone, zone
 from familyapp.families import service as families
 from familyapp.families.models import Child, Family
 
@@ -427,7 +427,7 @@ def today_for(child: Child) -> date:
 
 def today_in(family: Family) -> date:
     """Today in the family's time zone."""
-    return clock.utcnow().astimezone(zone(family.time_zone)).date()
+    return today_in_zone(family.time_zone)
 
 
 def loggable_children(user: User, perm: Perm = Perm.CARELOG_WRITE) -> list[tuple[Child, Grant]]:

@@ -16,6 +16,7 @@ from flask_login import current_user
 from jinja2 import pass_context
 from marshmallow import Schema, fields, validate
 
+from familyapp.core import clock
 from familyapp.core.paths import resource_dir
 from familyapp.settings import (
     DEFAULT_LOCALE,
@@ -167,6 +168,11 @@ def _zones() -> frozenset[str]:
 def zone(name: str | None) -> ZoneInfo:
     """A ZoneInfo for a stored zone name, UTC when missing."""
     return ZoneInfo(name or "UTC")
+
+
+def today_in_zone(name: str | None) -> date:
+    """Today's date in a stored zone (a family's), by the app's clock."""
+    return clock.utcnow().astimezone(zone(name)).date()
 
 
 def init_app(app: Flask) -> None:

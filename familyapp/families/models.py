@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ColumnElement, ForeignKey, String, UniqueConstraint, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from familyapp.core import clock
@@ -63,6 +63,14 @@ class Membership(IdMixin, Base):
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
+
+    @staticmethod
+    def active_at(now: datetime) -> ColumnElement[bool]:
+        """SQL for "inside its dates at `now`": the policy's Grant.active, for queries."""
+        return and_(
+            or_(Membership.starts_at.is_(None), Membership.starts_at <= now),
+            or_(Membership.expires_at.is_(None), Membership.expires_at > now),
+        )
 
 
 class Invitation(IdMixin, Base):

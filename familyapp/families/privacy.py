@@ -22,7 +22,7 @@ from familyapp.core import audit, authz, clock, ids
 from familyapp.core.authz import Role
 from familyapp.core.db import db
 from familyapp.core.errors import ServiceError
-from familyapp.core.i18n import zone
+from familyapp.core.i18n import today_in_zone
 from familyapp.families.models import Child, Family, Membership, RecordLimit
 
 OWN_ACCOUNT_AGE = 12
@@ -42,8 +42,13 @@ def age_on(birth_date: date | None, day: date) -> int | None:
 def child_age(child: Child) -> int | None:
     """The child's age today in their family's time zone."""
     family = db.session.get(Family, child.family_id)
-    tz = family.time_zone if family is not None else "UTC"
-    return age_on(child.birth_date, clock.utcnow().astimezone(zone(tz)).date())
+    return age_on(child.birth_date, today_in_zone(family.time_zone if family else None))
+
+
+def is_adult(child: Child) -> bool:
+    """True from the young person's 18th birthday (the record is then theirs)."""
+    age = child_age(child)
+    return age is not None and age >= ADULT_AGE
 
 
 def check_own_account(child: Child | None) -> None:
@@ -70,13 +75,11 @@ def is_adult_self(membership: Membership) -> bool:
     if membership.role != Role.SELF.value or membership.child_id is None:
         return False
     child = db.session.get(Child, membership.child_id)
-    age = child_age(child) if child is not None else None
-    return age is not None and age >= ADULT_AGE
+    return child is not None and is_adult(child)
 
 
 def audience(child: Child) -> list[dict[str, Any]]:
     """Everyone whose access now covers this child's record, and whether they see it."""
-    now = clock.utcnow()
     age = child_age(child)
     rows = db.session.execute(
         select(Membership, User)
@@ -85,8 +88,7 @@ def audience(child: Child) -> list[dict[str, Any]]:
             Membership.family_id == child.family_id,
             or_(Membership.child_id.is_(None), Membership.child_id == child.id),
             Membership.role != Role.SELF.value,
-            or_(Membership.starts_at.is_(None), Membership.starts_at <= now),
-            or_(Membership.expires_at.is_(None), Membership.expires_at > now),
+            Membership.active_at(clock.utcnow()),
         )
         .order_by(Membership.created_at)
     ).all()
@@ -128,19 +130,17 @@ def set_sees_record(
             _("Until you are 18, your parents or guardians always see your record."),
             status=403,
         )
-    existing = db.session.scalar(
-        select(RecordLimit).where(
-            RecordLimit.child_id == child.id, RecordLimit.membership_id == parsed
-        )
-    )
-    changed = False
-    if sees and existing is not None:
-        db.session.execute(delete(RecordLimit).where(RecordLimit.id == existing.id))
-        changed = True
-    elif not sees and existing is None:
-        db.session.add(RecordLimit(child_id=child.id, membership_id=parsed, created_by_id=user.id))
-        changed = True
-    if changed:
+    if sees != target["sees_record"]:  # asking for what already holds writes nothing
+        if sees:
+            db.session.execute(
+                delete(RecordLimit).where(
+                    RecordLimit.child_id == child.id, RecordLimit.membership_id == parsed
+                )
+            )
+        else:
+            db.session.add(
+                RecordLimit(child_id=child.id, membership_id=parsed, created_by_id=user.id)
+            )
         audit.record(
             "record.shared" if sees else "record.limited",
             actor_id=user.id,

@@ -61,8 +61,7 @@ def families_with_role(
     stmt = select(Membership.family_id).where(
         Membership.user_id == user_id,
         Membership.role.in_(roles),
-        or_(Membership.starts_at.is_(None), Membership.starts_at <= now),
-        or_(Membership.expires_at.is_(None), Membership.expires_at > now),
+        Membership.active_at(now),
     )
     if whole_family:
         stmt = stmt.where(Membership.child_id.is_(None))
@@ -79,8 +78,7 @@ def guardians_of(family_ids: Any) -> Select[uuid.UUID]:
             Membership.family_id.in_(family_ids),
             Membership.role == Role.GUARDIAN.value,
             Membership.child_id.is_(None),
-            or_(Membership.starts_at.is_(None), Membership.starts_at <= now),
-            or_(Membership.expires_at.is_(None), Membership.expires_at > now),
+            Membership.active_at(now),
             User.is_active.is_(True),
         )
         .distinct()

@@ -147,12 +147,11 @@ def record_privacy(child_id: str) -> Any:
                 return redirect(url_for("families.record_privacy", child_id=kid.id))
         else:
             status = 422
-    age = privacy.child_age(kid)
     return render_template(
         "families/privacy.html",
         child=kid,
         people=privacy.audience(kid),
-        adult=age is not None and age >= privacy.ADULT_AGE,
+        adult=privacy.is_adult(kid),
         errors=errors,
     ), status
 
