@@ -11,7 +11,12 @@ page's share of each baseline (the target is at least 40% of the minimal Flask p
 
     pip install -e ".[bench]"   # gunicorn; and apt install wrk
     .venv/bin/python benchmarks/throughput.py [--seconds 15] [--rounds 3] [--workers 2]
-        [--threads 4] [--connections 16] [--database-url URL]
+        [--threads 1] [--connections 16] [--database-url URL]
+
+One thread per worker, one worker per core, is how to run a CPU-bound Python app under
+gunicorn: with 4 threads per worker, /healthz fell on this machine from about 1,900 to
+650-1,100 requests/s and the plan page from about 950 to 170-400 (docs/performance.md), most
+likely the threads handing the GIL back and forth around every SQLite call.
 
 The database at --database-url is WIPED (as benchmarks/load.py does): give it a throwaway one.
 The default is a new SQLite file in a temporary folder.
@@ -124,7 +129,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--database-url")
     args = parser.parse_args()

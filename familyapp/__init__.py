@@ -11,7 +11,7 @@ from flask import Flask, url_for
 from flask_login import LoginManager
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from familyapp.core import compression, csrf, headers, i18n, text_input
+from familyapp.core import compression, csrf, fragments, headers, i18n, text_input
 from familyapp.core.db import db
 from familyapp.core.errors import register_error_handlers, unauthenticated
 from familyapp.core.paths import resource_dir
@@ -119,8 +119,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     import_models()
     db.configure(settings.database_url)
     app.teardown_appcontext(db.remove)
+    from familyapp.accounts.models import User
+
     app.session_interface = DbSessionInterface(
-        settings.session_idle_seconds, settings.session_absolute_seconds
+        settings.session_idle_seconds, settings.session_absolute_seconds, owner=User
     )
     app.before_request(DbSessionInterface.raise_if_unavailable)  # first, before CSRF checks
 
@@ -154,6 +156,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     i18n.init_app(app)
     csrf.init_app(app)
+    fragments.init_app(app)
     text_input.init_app(app)
     headers.init_app(app)
     compression.init_app(app)

@@ -101,6 +101,11 @@ class Database:
         self.engine = make_engine(url)
         self.session.configure(bind=self.engine)
 
+    def keep(self, *rows: Any) -> None:
+        """Hold rows for the rest of this request, so a later session.get finds them without
+        a query (SQLAlchemy's identity map keeps only weak references)."""
+        self.session.info.setdefault("kept", []).extend(row for row in rows if row is not None)
+
     def remove(self, _exc: BaseException | None = None) -> None:
         """End the current scoped session (at the end of each request and CLI command)."""
         self.session.remove()

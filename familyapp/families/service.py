@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Executable, Select, bindparam, func, or_, select
 
 from familyapp.accounts import service as accounts
 from familyapp.accounts.models import User
@@ -21,14 +22,20 @@ from familyapp.families import access_log, privacy
 from familyapp.families.models import Child, Family, Invitation, Membership, RecordLimit
 
 
+@functools.cache
+def _grants_query() -> Executable:
+    # Built once: it runs on every signed-in request, and building it cost as much as running it.
+    return (
+        select(Membership, RecordLimit.child_id)
+        .outerjoin(RecordLimit, RecordLimit.membership_id == Membership.id)
+        .where(Membership.user_id == bindparam("user_id"))
+    )
+
+
 def load_grants(user_id: uuid.UUID) -> list[Grant]:
     """Every membership of a user as policy grants (the policy filters by time), each with
     the children whose young person chose that this membership does not see their record."""
-    rows = db.session.execute(
-        select(Membership, RecordLimit.child_id)
-        .outerjoin(RecordLimit, RecordLimit.membership_id == Membership.id)
-        .where(Membership.user_id == user_id)
-    ).all()
+    rows = db.session.execute(_grants_query(), {"user_id": user_id}).all()
     memberships: dict[uuid.UUID, Membership] = {}
     hidden: dict[uuid.UUID, set[uuid.UUID]] = {}
     for membership, limited_child in rows:
@@ -87,7 +94,11 @@ def guardians_of(family_ids: Any) -> Select[uuid.UUID]:
 
 def family_of_child(child_id: uuid.UUID) -> uuid.UUID | None:
     """The family a child belongs to, or None when there is no such child."""
-    return db.session.scalar(select(Child.family_id).where(Child.id == child_id))
+    # The whole row, not just its family: the policy asks this first on every child route, and
+    # the view's get_child then finds the child in the session's identity map (no second query).
+    child = db.session.get(Child, child_id)
+    db.keep(child)
+    return child.family_id if child is not None else None
 
 
 def family_exists(family_id: uuid.UUID) -> bool:

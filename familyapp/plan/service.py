@@ -15,8 +15,9 @@ from typing import Any
 
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Executable, bindparam, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from familyapp.accounts.models import User
 from familyapp.core import audit, clock
@@ -101,6 +102,32 @@ def _plan_row(child_id: uuid.UUID) -> CarePlan | None:
     return db.session.scalar(select(CarePlan).where(CarePlan.child_id == child_id))
 
 
+@functools.cache
+def _plan_with_names_query() -> Executable:
+    # Built once: aliasing User anew on each read cost more than running the query.
+    updater, reviewer = aliased(User), aliased(User)
+    return (
+        select(CarePlan, updater.name, reviewer.name)
+        .outerjoin(updater, updater.id == CarePlan.updated_by_id)
+        .outerjoin(reviewer, reviewer.id == CarePlan.reviewed_by_id)
+        .where(CarePlan.child_id == bindparam("child_id"))
+    )
+
+
+def _plan_with_names(child_id: uuid.UUID) -> tuple[CarePlan | None, dict[uuid.UUID, str]]:
+    """The plan row and the names of who last changed and reviewed it, in one query."""
+    found = db.session.execute(_plan_with_names_query(), {"child_id": child_id}).first()
+    if found is None:
+        return None, {}
+    row, updated_by, reviewed_by = found
+    names = {}
+    if row.updated_by_id is not None and updated_by is not None:
+        names[row.updated_by_id] = updated_by
+    if row.reviewed_by_id is not None and reviewed_by is not None:
+        names[row.reviewed_by_id] = reviewed_by
+    return row, names
+
+
 def _names(*user_ids: uuid.UUID | None) -> dict[uuid.UUID, str]:
     wanted = {uid for uid in user_ids if uid is not None}
     if not wanted:
@@ -108,10 +135,13 @@ def _names(*user_ids: uuid.UUID | None) -> dict[uuid.UUID, str]:
     return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(wanted))).all())
 
 
-def _view(child_id: uuid.UUID, row: CarePlan | None) -> PlanView:
+def _view(
+    child_id: uuid.UUID, row: CarePlan | None, names: dict[uuid.UUID, str] | None = None
+) -> PlanView:
     if row is None:
         return PlanView(child_id, 0, empty_document(), None, None, None, None, None, True)
-    names = _names(row.updated_by_id, row.reviewed_by_id)
+    if names is None:
+        names = _names(row.updated_by_id, row.reviewed_by_id)
     due = None
     if row.reviewed_at is not None:
         due = add_months(row.reviewed_at.date(), row.review_cycle_months)
@@ -131,8 +161,8 @@ def _view(child_id: uuid.UUID, row: CarePlan | None) -> PlanView:
 
 
 def get_plan(child: Child) -> PlanView:
-    """The child's current plan (two queries whatever its size)."""
-    return _view(child.id, _plan_row(child.id))
+    """The child's current plan (one query whatever its size)."""
+    return _view(child.id, *_plan_with_names(child.id))
 
 
 def save_plan(

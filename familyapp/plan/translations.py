@@ -5,6 +5,7 @@ or action plan in a chosen language. Action plans reach these through actionplan
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, select
 
 from familyapp.accounts.models import User
 from familyapp.core import audit, clock
@@ -90,10 +91,17 @@ def set_language(user: User, child: Child, code: str) -> None:
 
 def languages(child_id: uuid.UUID) -> list[str]:
     """The languages this child's plan and action plans have any translation in."""
-    found = db.session.scalars(
-        select(TextTranslation.locale).where(TextTranslation.child_id == child_id).distinct()
+    return sorted(db.session.scalars(_languages_query(), {"child_id": child_id}))
+
+
+@functools.cache
+def _languages_query() -> Select[Any]:
+    # Built once: the plan page asks on every read.
+    return (
+        select(TextTranslation.locale)
+        .where(TextTranslation.child_id == bindparam("child_id"))
+        .distinct()
     )
-    return sorted(found)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from familyapp.core import text_input
+from familyapp.core import fragments, text_input
 from familyapp.core.authz import Perm, has_role_permission, requires
 from familyapp.core.errors import ServiceError, field_errors
 from familyapp.families import service as families
@@ -147,14 +147,28 @@ def view(child_id: str) -> Any:
     document, reading = translations.read(
         child.id, plan.language, plan.document, request.args.get("text_lang"), str(get_locale())
     )
-    return render_template(
-        "plan/view.html",
+    can_edit = _can_edit()
+    can_read_audit = grant is not None and has_role_permission(grant.role, Perm.AUDIT_READ)
+    shown = replace(plan, document={})  # the document as shown (`doc`) is keyed instead
+    body = fragments.Fragment(
+        "plan/_plan_body.html",
+        key=(
+            [str(child.id), child.display_name, str(child.family_id)],
+            shown,
+            document,
+            reading,
+            can_edit,
+            can_read_audit,
+        ),
         child=child,
         plan=plan,
         doc=document,
         reading=reading,
-        can_edit=_can_edit(),
-        can_read_audit=grant is not None and has_role_permission(grant.role, Perm.AUDIT_READ),
+        can_edit=can_edit,
+        can_read_audit=can_read_audit,
+    )
+    return fragments.page(
+        "plan/view.html", key=(body.digest, child.display_name), child=child, plan_body=body
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -32,6 +33,7 @@ from familyapp.system import schemas, service
 bp = Blueprint("system", __name__)
 
 
+@functools.cache  # reading the installed package's metadata costs more than the rest of /healthz
 def _version() -> str:
     try:
         return version("familyapp")

@@ -1,0 +1,233 @@
+"""Rendered pages and parts of pages, kept per process and keyed by everything they are made of.
+
+The plan page is the page people open most, and rendering a full plan (about 130 items and
+labels through Jinja macros, Babel formatting and url_for) is most of its cost. What a page
+shows is a pure function of its inputs, so the cache key is a digest of all of them and an
+entry can never outlive a change: a new version, a translation, a renamed child, another
+language or a minute later is a new key, and the old entry ages out of the LRU. Two layers:
+
+- A **fragment** (`Fragment`, the plan itself) is shared by everyone who reads the same thing
+  the same way (same document, reading language, rights, interface language, time zone, path).
+  Nothing person-specific is in it: a CSRF field holds a placeholder, filled with a freshly
+  masked token each time it is used.
+- A **page** (`page`) is one person's whole response, including its compressed bytes, keyed
+  also by their user, their session's CSRF secret, the full path, the endpoint and every plain
+  value the context processors give (the "offline copy as of" minute among them). A page is
+  never served from the cache when a message is waiting to be shown.
+
+Against BREACH (core/csrf.py masks the token afresh on each render): a cached page repeats its
+bytes only for the very same request, and any difference in what a request could reflect (its
+path and query) is a different key, so a new render with a new mask. An attacker varying what
+is reflected never sees two lengths made from the same masked token.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import json
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import brotli
+from flask import Flask, Response, current_app, render_template, request, session
+from flask_babel import get_locale, get_timezone
+from flask_login import current_user
+from markupsafe import Markup
+
+from familyapp.core import csrf
+
+EXTENSION = "familyapp.fragments"
+CONFIG_BYTES = "FRAGMENT_CACHE_BYTES"
+# About 150 full plans with their pages per process: a few MiB of memory.
+DEFAULT_BYTES = 8 * 1024 * 1024
+# Markup never produced from escaped text ("<" is always "&lt;" there), so no family-written
+# text can be taken for the token's place.
+CSRF_PLACEHOLDER = "<!--csrf-token-->"
+_PLACEHOLDER_MARKUP = Markup("<!--csrf-token-->")
+_PLAIN_TYPES = (str, int, float, bool, type(None))
+
+
+class FragmentCache:
+    """A thread-safe LRU of rendered text, bounded by its total size."""
+
+    def __init__(self, max_size: int) -> None:
+        self.max_size = max_size
+        self.size = 0
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[bytes, tuple[Any, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> Any:
+        """The value stored under `key`, marked as just used; None when absent."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return found[0]
+
+    def put(self, key: bytes, value: Any, size: int) -> None:
+        """Store a value of `size` bytes, dropping the least recently used beyond the budget."""
+        if size > self.max_size:
+            return
+        with self._lock:
+            previous = self._entries.pop(key, None)
+            if previous is not None:
+                self.size -= previous[1]
+            self._entries[key] = (value, size)
+            self.size += size
+            while self.size > self.max_size:
+                _key, (_value, dropped) = self._entries.popitem(last=False)
+                self.size -= dropped
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+@dataclasses.dataclass
+class _Page:
+    """One cached response: its HTML and, made on first demand, its compressed forms."""
+
+    html: bytes
+    encoded: dict[str, bytes]
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its own cache."""
+    app.config.setdefault(CONFIG_BYTES, DEFAULT_BYTES)
+    app.extensions[EXTENSION] = FragmentCache(int(app.config[CONFIG_BYTES]))
+
+
+def cache_of(app: Flask) -> FragmentCache:
+    """The app's cache of fragments and pages."""
+    found: FragmentCache = app.extensions[EXTENSION]
+    return found
+
+
+def _enabled() -> bool:
+    # Templates reloaded from disk (development) would not be seen behind a cached page.
+    return cache_of(current_app).max_size > 0 and not current_app.jinja_env.auto_reload
+
+
+class Fragment:
+    """A part of a page rendered through the cache when it is output (`{{ fragment }}`);
+    `key` must name everything in `context` and anything else the template reads."""
+
+    def __init__(self, template: str, key: Sequence[Any], **context: Any) -> None:
+        self.template = template
+        self.context = context
+        self.digest = _digest(
+            [
+                "fragment",
+                template,
+                str(get_locale()),
+                str(get_timezone()),
+                request.script_root,
+                request.path,
+                list(key),
+            ]
+        )
+
+    def __html__(self) -> str:
+        """The fragment's HTML, each CSRF field with its own freshly masked token."""
+        cache = cache_of(current_app)
+        enabled = _enabled()
+        text = cache.get(self.digest) if enabled else None
+        if text is None:
+            text = render_template(
+                self.template, csrf_token=lambda: _PLACEHOLDER_MARKUP, **self.context
+            )
+            if enabled:
+                cache.put(self.digest, text, len(text))
+        pieces = text.split(CSRF_PLACEHOLDER)
+        return pieces[0] + "".join(csrf.get_token() + piece for piece in pieces[1:])
+
+
+def page(template: str, key: Sequence[Any], **context: Any) -> Response:
+    """`template` rendered with `context` as this request's response, from the cache when the
+    same person asked for the same thing before; `key` must name everything in `context`."""
+    secret = session.get("csrf")
+    if (
+        not _enabled()
+        or request.method != "GET"
+        or not isinstance(secret, str)  # the render would create the session's token
+        or session.get("_flashes")  # a message to show once: rendered, never cached
+    ):
+        return current_app.make_response(render_template(template, **context))
+    processed: dict[str, Any] = {}
+    current_app.update_template_context(processed)
+    digest = _digest(
+        [
+            "page",
+            template,
+            list(key),
+            str(get_locale()),
+            str(get_timezone()),
+            request.host,
+            request.script_root,
+            request.full_path,
+            request.endpoint,
+            current_user.get_id() if current_user.is_authenticated else None,
+            secret,
+            session.get("shared_device"),
+            {name: value for name, value in processed.items() if isinstance(value, _PLAIN_TYPES)},
+        ]
+    )
+    cache = cache_of(current_app)
+    cached: _Page | None = cache.get(digest)
+    if cached is None:
+        html = render_template(template, **context).encode()
+        cached = _Page(html, {})
+        cache.put(digest, cached, len(html))
+    return _respond(cached)
+
+
+def _respond(cached: _Page) -> Response:
+    config = current_app.config
+    algorithm = None
+    if len(cached.html) >= int(config.get("COMPRESS_MIN_SIZE", 500)):
+        algorithm = request.accept_encodings.best_match(config.get("COMPRESS_ALGORITHM", []))
+    if algorithm not in ("br", "gzip"):
+        return current_app.response_class(cached.html, mimetype="text/html")
+    body = cached.encoded.get(algorithm)
+    if body is None:  # two threads may both compress once: the same bytes either way
+        if algorithm == "br":
+            body = brotli.compress(cached.html, quality=int(config.get("COMPRESS_BR_LEVEL", 5)))
+        else:
+            body = gzip.compress(cached.html, int(config.get("COMPRESS_LEVEL", 6)))
+        cached.encoded[algorithm] = body
+    response = current_app.response_class(body, mimetype="text/html")
+    # Flask-Compress leaves a response that says its encoding as it is (and adds Vary).
+    response.headers["Content-Encoding"] = algorithm
+    return response
+
+
+def _digest(material: list[Any]) -> bytes:
+    encoded = json.dumps(material, sort_keys=True, default=_plain, separators=(",", ":"))
+    return hashlib.blake2b(encoded.encode(), digest_size=20).digest()
+
+
+def _plain(value: Any) -> Any:
+    """JSON for the values keys are made of: dataclasses, dates, ids, sets, digests."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"cannot key a fragment on {type(value).__name__}")
