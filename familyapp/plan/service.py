@@ -7,6 +7,7 @@ from __future__ import annotations
 import calendar
 import copy
 import functools
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass
@@ -57,6 +58,7 @@ class PlanView:
     review_due: date | None
     review_overdue: bool
     language: str = "en"  # the language the family writes the plan in
+    digest: str = ""  # of the document as read (its canonical JSON): names it in cache keys
 
 
 def empty_document() -> dict[str, Any]:
@@ -73,8 +75,13 @@ def canonical(loaded: dict[str, Any]) -> dict[str, Any]:
 def upgraded(document: dict[str, Any]) -> dict[str, Any]:
     """A stored document in the current schema's form: fields added since it was saved appear
     with their defaults, so readers see every field and an unchanged re-save is no new version."""
-    result: dict[str, Any] = json.loads(_upgraded_text(json.dumps(document, sort_keys=True)))
-    return result
+    return _upgraded_with_digest(document)[0]
+
+
+def _upgraded_with_digest(document: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    text, digest = _upgraded_text(json.dumps(document, sort_keys=True))
+    result: dict[str, Any] = json.loads(text)
+    return result, digest
 
 
 # Upgrading is marshmallow's load and dump of the whole document (about 10 ms for a full plan,
@@ -82,13 +89,15 @@ def upgraded(document: dict[str, Any]) -> dict[str, Any]:
 # latest answers by the document's text (lru_cache is thread-safe), and every reader gets its
 # own copy from json.loads (about 0.1 ms), never a shared dict it could change.
 @functools.lru_cache(maxsize=128)
-def _upgraded_text(text: str) -> str:
+def _upgraded_text(text: str) -> tuple[str, str]:
     document = json.loads(text)
     try:
         loaded: dict[str, Any] = PlanDocumentSchema().load(document)
     except ValidationError:
-        return text  # saved under older rules: shown as it was rather than not at all
-    return json.dumps(canonical(loaded))
+        result = text  # saved under older rules: shown as it was rather than not at all
+    else:
+        result = json.dumps(canonical(loaded))
+    return result, hashlib.blake2b(result.encode(), digest_size=20).hexdigest()
 
 
 def add_months(day: date, months: int) -> date:
@@ -146,10 +155,11 @@ def _view(
     if row.reviewed_at is not None:
         due = add_months(row.reviewed_at.date(), row.review_cycle_months)
     overdue = due is None or due <= clock.utcnow().date()
+    document, digest = _upgraded_with_digest(row.document)
     return PlanView(
         child_id=child_id,
         version=row.version,
-        document=upgraded(row.document),
+        document=document,
         updated_at=row.updated_at if row.version else None,
         updated_by=names.get(row.updated_by_id) if row.updated_by_id else None,
         reviewed_at=row.reviewed_at,
@@ -157,6 +167,7 @@ def _view(
         review_due=due,
         review_overdue=overdue,
         language=row.language or "en",
+        digest=digest,
     )
 
 

@@ -149,13 +149,14 @@ def view(child_id: str) -> Any:
     )
     can_edit = _can_edit()
     can_read_audit = grant is not None and has_role_permission(grant.role, Perm.AUDIT_READ)
-    shown = replace(plan, document={})  # the document as shown (`doc`) is keyed instead
+    # The document read is named by its digest (in `plan`); a translated one, as shown.
+    translated = document if reading.language != reading.original else None
     body = fragments.Fragment(
         "plan/_plan_body.html",
         key=(
             [str(child.id), child.display_name, str(child.family_id)],
-            shown,
-            document,
+            replace(plan, document={}),
+            translated,
             reading,
             can_edit,
             can_read_audit,

@@ -184,3 +184,30 @@ def test_the_cache_keeps_the_most_recent_within_its_budget():
     assert cache.get(b"a") and cache.get(b"c")
     cache.put(b"huge", "w" * 200, 200)  # larger than the whole budget: not kept at all
     assert cache.get(b"huge") is None and len(cache) == 2 and cache.size == 80
+
+
+def test_a_new_wording_of_a_translation_shows_at_once(app):
+    _, _, child = family_with_child(app, "g@example.org", "Sam")
+    _add_medication(app, "g@example.org", child.id, "Clobazam")
+    api = Api(app.test_client())
+    assert api.login("g@example.org").status_code == 200
+    plan = api.get(f"/api/v1/children/{child.id}/plan")
+    document = dict(plan.get_json()["document"], summary="Sam has a trach.")
+    saved = api.client.put(
+        f"/api/v1/children/{child.id}/plan",
+        json=document,
+        headers={"X-CSRFToken": api.csrf, "If-Match": plan.headers["ETag"]},
+    )
+    assert saved.status_code == 200, saved.get_json()
+    path = f"/children/{child.id}/plan?text_lang=es"
+    for wording in ("Sam tiene traqueostomía.", "Sam tiene una traqueostomía."):
+        # The same state both times (written, not checked): only the words differ.
+        put = api.client.put(
+            f"/api/v1/children/{child.id}/plan/translations/es",
+            json={"translations": {"summary": {"text": wording}}},
+            headers={"X-CSRFToken": api.csrf},
+        )
+        assert put.status_code == 200, put.get_json()
+        for _ in range(2):
+            page = api.client.get(path).get_data(as_text=True)
+            assert wording in page and "translation not checked yet" in page
