@@ -211,3 +211,22 @@ def test_a_new_wording_of_a_translation_shows_at_once(app):
         for _ in range(2):
             page = api.client.get(path).get_data(as_text=True)
             assert wording in page and "translation not checked yet" in page
+
+
+def test_the_plan_templates_read_nothing_their_keys_do_not_name(app):
+    # plan/views.py keys the plan part on child, plan, doc (by digest or as shown), reading and
+    # the two rights, and the page on the part's digest and the child's name. A name added to a
+    # template must be added to its key too: this test names the templates' inputs.
+    from jinja2 import meta
+
+    def inputs(name: str) -> set[str]:
+        assert app.jinja_loader is not None
+        source = app.jinja_loader.get_source(app.jinja_env, name)[0]
+        return set(meta.find_undeclared_variables(app.jinja_env.parse(source)))
+
+    # The labels are the plan's context processor: they depend only on the interface language,
+    # which every key holds.
+    labels = {"section_title", "field_label", "value_label"}
+    keyed = {"child", "plan", "doc", "reading", "can_edit", "can_read_audit"}
+    assert inputs("plan/_plan_body.html") == keyed | labels
+    assert inputs("plan/view.html") == {"child", "plan_body"}
