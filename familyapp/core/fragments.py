@@ -48,8 +48,7 @@ CONFIG_BYTES = "FRAGMENT_CACHE_BYTES"
 DEFAULT_BYTES = 8 * 1024 * 1024
 # Markup never produced from escaped text ("<" is always "&lt;" there), so no family-written
 # text can be taken for the token's place.
-CSRF_PLACEHOLDER = "<!--csrf-token-->"
-_PLACEHOLDER_MARKUP = Markup("<!--csrf-token-->")
+CSRF_PLACEHOLDER = Markup("<!--csrf-token-->")
 _PLAIN_TYPES = (str, int, float, bool, type(None))
 
 
@@ -144,7 +143,7 @@ class Fragment:
         text = cache.get(self.digest) if enabled else None
         if text is None:
             text = render_template(
-                self.template, csrf_token=lambda: _PLACEHOLDER_MARKUP, **self.context
+                self.template, csrf_token=lambda: CSRF_PLACEHOLDER, **self.context
             )
             if enabled:
                 cache.put(self.digest, text, len(text))
@@ -192,18 +191,19 @@ def page(template: str, key: Sequence[Any], **context: Any) -> Response:
 
 
 def _respond(cached: _Page) -> Response:
+    # The same algorithms, levels and threshold as every other response (core/compression.py).
     config = current_app.config
     algorithm = None
-    if len(cached.html) >= int(config.get("COMPRESS_MIN_SIZE", 500)):
-        algorithm = request.accept_encodings.best_match(config.get("COMPRESS_ALGORITHM", []))
+    if len(cached.html) >= config["COMPRESS_MIN_SIZE"]:
+        algorithm = request.accept_encodings.best_match(config["COMPRESS_ALGORITHM"])
     if algorithm not in ("br", "gzip"):
         return current_app.response_class(cached.html, mimetype="text/html")
     body = cached.encoded.get(algorithm)
     if body is None:  # two threads may both compress once: the same bytes either way
         if algorithm == "br":
-            body = brotli.compress(cached.html, quality=int(config.get("COMPRESS_BR_LEVEL", 5)))
+            body = brotli.compress(cached.html, quality=config["COMPRESS_BR_LEVEL"])
         else:
-            body = gzip.compress(cached.html, int(config.get("COMPRESS_LEVEL", 6)))
+            body = gzip.compress(cached.html, config["COMPRESS_LEVEL"])
         cached.encoded[algorithm] = body
     response = current_app.response_class(body, mimetype="text/html")
     # Flask-Compress leaves a response that says its encoding as it is (and adds Vary).

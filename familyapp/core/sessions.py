@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, Request, Response, request, session
 from flask.sessions import SessionInterface, SessionMixin
 from flask_login import login_user, logout_user
-from sqlalchemy import Select, bindparam, delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import CallbackDict
 
@@ -64,16 +64,18 @@ class DbSession(CallbackDict[str, Any], SessionMixin):
 class DbSessionInterface(SessionInterface):
     """Flask session interface storing sessions in the server_sessions table."""
 
-    def __init__(
-        self, idle_seconds: int, absolute_seconds: int, owner: type[Any] | None = None
-    ) -> None:
+    def __init__(self, idle_seconds: int, absolute_seconds: int, owner: type[Any]) -> None:
         self.idle = timedelta(seconds=idle_seconds)
         self.absolute = timedelta(seconds=absolute_seconds)
-        # The mapped class of the session's user (accounts' User, given by the app factory:
-        # core does not import features). Read in the same query as the session, it is in the
-        # identity map when Flask-Login loads the user, which then costs no query of its own.
-        self.owner = owner
-        self._query: Select[Any] | None = None
+        # `owner` is the mapped class of the session's user (accounts' User, given by the app
+        # factory: core does not import features). Read in the same query as the session, it is
+        # in the identity map when Flask-Login loads the user, which then costs no query of its
+        # own. Built once: making the statement anew on each request cost as much as running it.
+        self._query = (
+            select(ServerSession, owner)
+            .outerjoin(owner, owner.id == ServerSession.user_id)
+            .where(ServerSession.id == bindparam("digest"))
+        )
 
     def open_session(self, app: Flask, request: Request) -> DbSession:
         """Load the session named by the cookie, or start an empty one."""
@@ -106,15 +108,6 @@ class DbSessionInterface(SessionInterface):
         return session
 
     def _read(self, digest: str) -> ServerSession | None:
-        if self.owner is None:
-            return db.session.get(ServerSession, digest)
-        if self._query is None:
-            # Built once: making the statement anew on each request cost as much as running it.
-            self._query = (
-                select(ServerSession, self.owner)
-                .outerjoin(self.owner, self.owner.id == ServerSession.user_id)
-                .where(ServerSession.id == bindparam("digest"))
-            )
         found = db.session.execute(self._query, {"digest": digest}).first()
         if found is None:
             return None

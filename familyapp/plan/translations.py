@@ -14,7 +14,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, delete, select
+from sqlalchemy import Executable, bindparam, delete, select
 
 from familyapp.accounts.models import User
 from familyapp.core import audit, clock
@@ -95,7 +95,7 @@ def languages(child_id: uuid.UUID) -> list[str]:
 
 
 @functools.cache
-def _languages_query() -> Select[Any]:
+def _languages_query() -> Executable:
     # Built once: the plan page asks on every read.
     return (
         select(TextTranslation.locale)
