@@ -11,7 +11,7 @@ from flask import Flask, url_for
 from flask_login import LoginManager
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from familyapp.core import compression, csrf, fragments, headers, i18n, text_input
+from familyapp.core import compression, csrf, fragments, generation, headers, i18n, text_input
 from familyapp.core.db import db
 from familyapp.core.errors import register_error_handlers, unauthenticated
 from familyapp.core.paths import resource_dir
@@ -157,6 +157,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     i18n.init_app(app)
     csrf.init_app(app)
     fragments.init_app(app)
+    generation.init_app(app)
     text_input.init_app(app)
     headers.init_app(app)
     compression.init_app(app)

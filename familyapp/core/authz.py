@@ -19,7 +19,7 @@ from typing import Any, NoReturn, Protocol, TypeVar
 from flask import abort, g, request
 from flask_login import current_user
 
-from familyapp.core import audit, clock
+from familyapp.core import audit, clock, generation
 from familyapp.core.ids import parse_uuid
 
 
@@ -171,7 +171,10 @@ def grants_for(user_id: uuid.UUID) -> list[Grant]:
     if user_id not in cache:
         assert _grant_loader is not None, "authz.configure() was not called"
         now = clock.utcnow()
-        cache[user_id] = [grant for grant in _grant_loader(user_id) if grant.active(now)]
+        loader = _grant_loader
+        # Remembered until the next write (core/generation.py); which are active is asked anew.
+        every = generation.remember("grants", user_id, lambda: tuple(loader(user_id)))
+        cache[user_id] = [grant for grant in every if grant.active(now)]
     return cache[user_id]
 
 

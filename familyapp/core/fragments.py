@@ -27,20 +27,19 @@ import dataclasses
 import gzip
 import hashlib
 import json
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import brotli
-from flask import Flask, Response, current_app, render_template, request, session
+from flask import Flask, Response, current_app, g, render_template, request, session
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from markupsafe import Markup
 
-from familyapp.core import csrf
+from familyapp.core import csrf, generation
+from familyapp.core.lru import SizedLRU
 
 EXTENSION = "familyapp.fragments"
 CONFIG_BYTES = "FRAGMENT_CACHE_BYTES"
@@ -50,46 +49,6 @@ DEFAULT_BYTES = 8 * 1024 * 1024
 # text can be taken for the token's place.
 CSRF_PLACEHOLDER = Markup("<!--csrf-token-->")
 _PLAIN_TYPES = (str, int, float, bool, type(None))
-
-
-class FragmentCache:
-    """A thread-safe LRU of rendered text, bounded by its total size."""
-
-    def __init__(self, max_size: int) -> None:
-        self.max_size = max_size
-        self.size = 0
-        self.hits = 0
-        self.misses = 0
-        self._entries: OrderedDict[bytes, tuple[Any, int]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: bytes) -> Any:
-        """The value stored under `key`, marked as just used; None when absent."""
-        with self._lock:
-            found = self._entries.get(key)
-            if found is None:
-                self.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
-            return found[0]
-
-    def put(self, key: bytes, value: Any, size: int) -> None:
-        """Store a value of `size` bytes, dropping the least recently used beyond the budget."""
-        if size > self.max_size:
-            return
-        with self._lock:
-            previous = self._entries.pop(key, None)
-            if previous is not None:
-                self.size -= previous[1]
-            self._entries[key] = (value, size)
-            self.size += size
-            while self.size > self.max_size:
-                _key, (_value, dropped) = self._entries.popitem(last=False)
-                self.size -= dropped
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 @dataclasses.dataclass
@@ -103,12 +62,12 @@ class _Page:
 def init_app(app: Flask) -> None:
     """Give the app its own cache."""
     app.config.setdefault(CONFIG_BYTES, DEFAULT_BYTES)
-    app.extensions[EXTENSION] = FragmentCache(int(app.config[CONFIG_BYTES]))
+    app.extensions[EXTENSION] = SizedLRU(int(app.config[CONFIG_BYTES]))
 
 
-def cache_of(app: Flask) -> FragmentCache:
+def cache_of(app: Flask) -> SizedLRU:
     """The app's cache of fragments and pages."""
-    found: FragmentCache = app.extensions[EXTENSION]
+    found: SizedLRU = app.extensions[EXTENSION]
     return found
 
 
@@ -151,9 +110,42 @@ class Fragment:
         return pieces[0] + "".join(csrf.get_token() + piece for piece in pieces[1:])
 
 
+def recall(template: str) -> Response | None:
+    """This request's page as served before at the current data generation (core/generation.py):
+    nothing written since, same person, session, path, language, minute and grant; else None,
+    and the view goes on to build its key and call `page`, which remembers it for next time."""
+    material = _material(template)
+    if material is None:
+        return None
+    slot = _digest(material)
+    name, generation_seen = generation.recall("page", slot)
+    g.familyapp_page_slot = (slot, generation_seen)
+    cached: _Page | None = cache_of(current_app).get(name) if name is not None else None
+    return _respond(cached) if cached is not None else None
+
+
 def page(template: str, key: Sequence[Any], **context: Any) -> Response:
     """`template` rendered with `context` as this request's response, from the cache when the
     same person asked for the same thing before; `key` must name everything in `context`."""
+    material = _material(template)
+    if material is None:
+        return current_app.make_response(render_template(template, **context))
+    digest = _digest([material, list(key)])
+    cache = cache_of(current_app)
+    cached: _Page | None = cache.get(digest)
+    if cached is None:
+        html = render_template(template, **context).encode()
+        cached = _Page(html, {})
+        cache.put(digest, cached, len(html))
+    slot = g.pop("familyapp_page_slot", None)
+    if slot is not None:
+        generation.keep("page", slot[0], slot[1], digest)
+    return _respond(cached)
+
+
+def _material(template: str) -> list[Any] | None:
+    """Everything of this request a cached page may depend on besides its view's key; None
+    when the page must be rendered (not a GET, no CSRF secret yet, a message waiting)."""
     secret = session.get("csrf")
     if (
         not _enabled()
@@ -161,33 +153,32 @@ def page(template: str, key: Sequence[Any], **context: Any) -> Response:
         or not isinstance(secret, str)  # the render would create the session's token
         or session.get("_flashes")  # a message to show once: rendered, never cached
     ):
-        return current_app.make_response(render_template(template, **context))
+        return None
+    found: list[Any] | None = g.get("familyapp_page_material")
+    if found is not None and found[1] == template:
+        return found
     processed: dict[str, Any] = {}
     current_app.update_template_context(processed)
-    digest = _digest(
-        [
-            "page",
-            template,
-            list(key),
-            str(get_locale()),
-            str(get_timezone()),
-            request.host,
-            request.script_root,
-            request.full_path,
-            request.endpoint,
-            current_user.get_id() if current_user.is_authenticated else None,
-            secret,
-            session.get("shared_device"),
-            {name: value for name, value in processed.items() if isinstance(value, _PLAIN_TYPES)},
-        ]
-    )
-    cache = cache_of(current_app)
-    cached: _Page | None = cache.get(digest)
-    if cached is None:
-        html = render_template(template, **context).encode()
-        cached = _Page(html, {})
-        cache.put(digest, cached, len(html))
-    return _respond(cached)
+    grant = g.get("grant")
+    material = [
+        "page",
+        template,
+        str(get_locale()),
+        str(get_timezone()),
+        request.host,
+        request.script_root,
+        request.full_path,
+        request.endpoint,
+        current_user.get_id() if current_user.is_authenticated else None,
+        secret,
+        session.get("shared_device"),
+        {name: value for name, value in processed.items() if isinstance(value, _PLAIN_TYPES)},
+        # The grant that let this request through (what it may edit): a membership is the same
+        # grant at the same data generation, and the generation is in the page's slot.
+        str(grant.membership_id) if grant is not None else None,
+    ]
+    g.familyapp_page_material = material
+    return material
 
 
 def _respond(cached: _Page) -> Response:

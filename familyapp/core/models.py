@@ -1,4 +1,5 @@
-"""Tables that belong to no feature: server-side sessions, the audit log, rate-limit hits."""
+"""Tables that belong to no feature: server-side sessions, the audit log, rate-limit hits,
+the data generation."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import DDL, JSON, BigInteger, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from familyapp.core import clock
@@ -63,3 +64,21 @@ class RateLimitHit(IdMixin, Base):
 
     key: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(default=clock.utcnow)
+
+
+class DataGeneration(Base):
+    """One row: a number every committed write raises (core/generation.py)."""
+
+    __tablename__ = "data_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# The row exists from the start, so raising it is always an UPDATE (two first writers inserting
+# it at once would fail one of their transactions).
+event.listen(
+    DataGeneration.__table__,
+    "after_create",
+    DDL("INSERT INTO data_generation (id, value) VALUES (1, 0)"),
+)

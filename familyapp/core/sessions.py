@@ -6,9 +6,10 @@ for real (a signed cookie session cannot be ended early).
 
 from __future__ import annotations
 
-import copy
+import json
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, Request, Response, request, session
@@ -18,7 +19,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import CallbackDict
 
-from familyapp.core import clock, ids
+from familyapp.core import clock, generation, ids
 from familyapp.core.db import db
 from familyapp.core.models import ServerSession
 
@@ -30,19 +31,22 @@ COOKIE_NAME = "familyapp_session"
 PREFETCH_HEADER = "X-Familyapp-Prefetch"
 # Where open_session leaves the database error it met, for raise_if_unavailable to raise.
 UNAVAILABLE = "familyapp.session_unavailable"
+# How stale a session's idle clock may be: refreshed at most once a minute (a write saved).
+_TOUCH = timedelta(seconds=60)
 
 
 class DbSession(CallbackDict[str, Any], SessionMixin):
     """The session dict of one request, backed by a ServerSession row."""
 
-    def __init__(self, initial: dict[str, Any] | None = None, token: str | None = None) -> None:
+    def __init__(self, stored: str | None = None, token: str | None = None) -> None:
         def on_update(_self: CallbackDict[str, Any]) -> None:
             self.modified = True
 
-        super().__init__(initial or {}, on_update)
+        super().__init__(json.loads(stored) if stored else {}, on_update)
         # What the row held when this request began: only what the request changed is written
         # back, so two requests at once (a form post and a background fetch) lose nothing.
-        self.original = copy.deepcopy(initial or {})  # flash() appends to a list in place
+        # A copy of its own: flash() appends to a list in place.
+        self.original: dict[str, Any] = json.loads(stored) if stored else {}
         self.token = token
         self.modified = False
         self.rotate = False
@@ -59,6 +63,16 @@ class DbSession(CallbackDict[str, Any], SessionMixin):
         """Delete this session on the server and clear the cookie."""
         self.destroy = True
         self.modified = True
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What a request needs of a session row and its user, as remembered between requests."""
+
+    data: str  # as JSON: each request is given its own copy (json.loads beats deepcopy)
+    created_at: datetime
+    last_seen_at: datetime
+    user: Any  # generation.snapshot of the user, or None
 
 
 class DbSessionInterface(SessionInterface):
@@ -83,12 +97,21 @@ class DbSessionInterface(SessionInterface):
         if not token or len(token) > 100:
             return DbSession()
         now = clock.utcnow()
+        digest = ids.token_digest(token)
         try:
-            row = self._read(ids.token_digest(token))
-            if row is not None and (
-                now - row.last_seen_at > self.idle or now - row.created_at > self.absolute
+            # Remembered per process until the data generation moves (a write anywhere), and
+            # read afresh once its idle clock is a minute old (the clock moves without a write).
+            stored = generation.remember(
+                "session",
+                digest,
+                lambda: self._read(digest),
+                stale=lambda found: found is not None and now - found.last_seen_at > _TOUCH,
+            )
+            if stored is not None and (
+                now - stored.last_seen_at > self.idle or now - stored.created_at > self.absolute
             ):
-                db.session.delete(row)
+                db.session.execute(delete(ServerSession).where(ServerSession.id == digest))
+                generation.changed()
                 db.session.commit()
                 return DbSession()
         except OperationalError as error:
@@ -99,20 +122,23 @@ class DbSessionInterface(SessionInterface):
             frozen = DbSession(token=token)
             frozen.frozen = True
             return frozen
-        if row is None:
+        if stored is None:
             return DbSession()
-        session = DbSession(dict(row.data or {}), token=token)
+        generation.attach(stored.user)  # Flask-Login's user loader finds it: no query
+        session = DbSession(stored.data, token=token)
         # Refresh the idle clock at most once a minute, to spare a write per request.
-        if now - row.last_seen_at > timedelta(seconds=60):
+        if now - stored.last_seen_at > _TOUCH:
             session.modified = True
         return session
 
-    def _read(self, digest: str) -> ServerSession | None:
+    def _read(self, digest: str) -> _Stored | None:
         found = db.session.execute(self._query, {"digest": digest}).first()
         if found is None:
             return None
-        db.keep(found[1])
-        return found[0]
+        row, user = found
+        return _Stored(
+            json.dumps(row.data or {}), row.created_at, row.last_seen_at, generation.snapshot(user)
+        )
 
     @staticmethod
     def raise_if_unavailable() -> None:
@@ -132,6 +158,7 @@ class DbSessionInterface(SessionInterface):
                 db.session.execute(
                     delete(ServerSession).where(ServerSession.id == ids.token_digest(session.token))
                 )
+                generation.changed()
                 db.session.commit()
             response.delete_cookie(COOKIE_NAME, path="/", secure=secure, httponly=True)
             return
@@ -157,6 +184,7 @@ class DbSessionInterface(SessionInterface):
             db.session.execute(
                 delete(ServerSession).where(ServerSession.id == ids.token_digest(session.token))
             )
+            generation.changed()
         if row is None and session.token and not session.rotate:
             # The row was deleted while this request ran (signed out elsewhere, password
             # changed): the session is over and must not be brought back by this write.
@@ -171,6 +199,8 @@ class DbSessionInterface(SessionInterface):
         else:
             data = {k: v for k, v in (row.data or {}).items() if k not in removed}
             data.update(changed)
+            if changed or removed:  # more than the idle clock: remembered copies are stale
+                generation.changed()
         row.data = data
         if fresh or not prefetch:
             row.last_seen_at = now
@@ -212,7 +242,7 @@ def end_user_sessions(user_id: uuid.UUID, keep_token: str | None = None) -> int:
     if keep_token:
         stmt = stmt.where(ServerSession.id != ids.token_digest(keep_token))
     result = db.session.execute(stmt)
-    return int(getattr(result, "rowcount", 0) or 0)
+    return _ended(int(getattr(result, "rowcount", 0) or 0))
 
 
 def user_sessions(user_id: uuid.UUID) -> list[ServerSession]:
@@ -229,7 +259,7 @@ def end_session_by_digest(user_id: uuid.UUID, digest: str) -> bool:
     """End one of a user's own sessions by its stored id."""
     stmt = delete(ServerSession).where(ServerSession.user_id == user_id, ServerSession.id == digest)
     result = db.session.execute(stmt)
-    return bool(getattr(result, "rowcount", 0))
+    return bool(_ended(int(getattr(result, "rowcount", 0) or 0)))
 
 
 def purge_expired(idle_seconds: int, absolute_seconds: int) -> int:
@@ -240,7 +270,13 @@ def purge_expired(idle_seconds: int, absolute_seconds: int) -> int:
         | (ServerSession.created_at < now - timedelta(seconds=absolute_seconds))
     )
     result = db.session.execute(stmt)
-    return int(getattr(result, "rowcount", 0) or 0)
+    return _ended(int(getattr(result, "rowcount", 0) or 0))
+
+
+def _ended(count: int) -> int:
+    if count:  # sessions remembered by the workers are over: their next request must see it
+        generation.changed()
+    return count
 
 
 def digest_of(token: str | None) -> str | None:

@@ -13,7 +13,7 @@ from sqlalchemy import Executable, Select, bindparam, func, or_, select
 
 from familyapp.accounts import service as accounts
 from familyapp.accounts.models import User
-from familyapp.core import audit, authz, clock, ids
+from familyapp.core import audit, authz, clock, generation, ids
 from familyapp.core.authz import Grant, Perm, Role
 from familyapp.core.db import db
 from familyapp.core.errors import ServiceError
@@ -96,9 +96,17 @@ def family_of_child(child_id: uuid.UUID) -> uuid.UUID | None:
     """The family a child belongs to, or None when there is no such child."""
     # The whole row, not just its family: the policy asks this first on every child route, and
     # the view's get_child then finds the child in the session's identity map (no second query).
+    # Remembered until the next write (core/generation.py), then put in this request's session.
+    child = generation.attach(
+        generation.remember("child", child_id, lambda: generation.snapshot(_loaded(child_id)))
+    )
+    return child.family_id if child is not None else None
+
+
+def _loaded(child_id: uuid.UUID) -> Child | None:
     child = db.session.get(Child, child_id)
     db.keep(child)
-    return child.family_id if child is not None else None
+    return child
 
 
 def family_exists(family_id: uuid.UUID) -> bool:

@@ -31,8 +31,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.engine import Connection, Engine
 
-from familyapp.core import clock
+from familyapp.core import clock, generation
 from familyapp.core.db import Base
+from familyapp.core.models import DataGeneration
 
 FORMAT = "familyapp-backup/1"
 BATCH = 1000  # rows inserted per statement on restore
@@ -92,7 +93,10 @@ def _codec(column: sa.Column[Any]) -> str:
 
 
 def _tables() -> list[sa.Table]:
-    return list(Base.metadata.sorted_tables)  # parents before the tables that reference them
+    # Parents before the tables that reference them. Not the data generation: it belongs to
+    # this database's running processes (what they remember), not to the data; a restore
+    # raises it instead, so nothing remembered from before is served after.
+    return [table for table in Base.metadata.sorted_tables if table.name != DataGeneration.__tablename__]
 
 
 def _revision(connection: Connection) -> str | None:
@@ -279,6 +283,7 @@ def restore(engine: Engine, source: Path | IO[bytes], *, replace: bool = False) 
                 rows = loaded[table.name]
                 for start in range(0, len(rows), BATCH):
                     connection.execute(table.insert(), rows[start : start + BATCH])
+            generation.bump(connection)
         except sa.exc.DBAPIError as error:  # the transaction is rolled back as this leaves
             raise BackupError(
                 _(

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from familyapp import create_app
 from familyapp.cli import main as cli_main
 from familyapp.core.db import Base, db, make_engine
+from familyapp.core.models import DataGeneration
 from familyapp.demo import create_demo
 from familyapp.system import backup
 from tests.conftest import PG_URL, build_settings, make_pg_database
@@ -26,11 +27,21 @@ from tests.factories import Api
 pytestmark = pytest.mark.postgres
 
 
+def _data_tables() -> list[sa.Table]:
+    """Every table but the data generation (the running processes', raised by a restore)."""
+    return [table for table in Base.metadata.sorted_tables if table.name != "data_generation"]
+
+
+def _generation(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(sa.select(DataGeneration.value)).scalar_one())
+
+
 def _contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, in a stable order, as Python values."""
     found: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as connection:
-        for table in Base.metadata.sorted_tables:
+        for table in _data_tables():
             order = list(table.primary_key.columns) or list(table.columns)
             rows = connection.execute(sa.select(table).order_by(*order)).all()
             found[table.name] = [tuple(row) for row in rows]
@@ -70,10 +81,13 @@ def _backup(app: Flask, engine: Engine) -> bytes:
 def test_backup_round_trips_every_table(app: Flask, demo: Engine, empty_sqlite: Engine) -> None:
     original = _contents(demo)
     data = _backup(app, demo)
+    before = _generation(empty_sqlite)
     with app.app_context():
         summary = backup.restore(empty_sqlite, io.BytesIO(data))
     assert summary.tables == {name: len(rows) for name, rows in original.items()}
     assert _contents(empty_sqlite) == original
+    # What the processes remember of the database before the restore is not served after it.
+    assert _generation(empty_sqlite) == before + 1
     # The demo fills most tables, and every kind of column holds a value somewhere, so each
     # codec (dates, times, UUIDs, decimals, JSON...) is proven by the round trip.
     manifest = json.loads(zipfile.ZipFile(io.BytesIO(data)).read("manifest.json"))
@@ -81,7 +95,7 @@ def test_backup_round_trips_every_table(app: Flask, demo: Engine, empty_sqlite: 
     assert len(filled) >= 25, filled
     needed = {codec for entry in manifest["tables"].values() for codec in entry["columns"].values()}
     used = set()
-    for table in Base.metadata.sorted_tables:
+    for table in _data_tables():
         codecs = manifest["tables"][table.name]["columns"]
         for index, column in enumerate(table.columns):
             if any(row[index] is not None for row in original[table.name]):
@@ -206,7 +220,7 @@ def test_restore_is_all_or_nothing(app: Flask, demo: Engine, empty_sqlite: Engin
     archive = zipfile.ZipFile(io.BytesIO(data))
     last, lines = next(
         (table.name, found)
-        for table in reversed(Base.metadata.sorted_tables)
+        for table in reversed(_data_tables())
         if (found := archive.read(f"tables/{table.name}.jsonl").splitlines(True))
     )
     with app.app_context(), pytest.raises(backup.BackupError, match=last):

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from familyapp.core import clock, fragments
+from familyapp.core.lru import SizedLRU
 from familyapp.core.db import db
 from familyapp.core.models import AuditEvent
 from tests.factories import Api, add_member, family_with_child, form_login
@@ -175,7 +176,7 @@ def test_nothing_is_cached_while_templates_reload(app):
 
 
 def test_the_cache_keeps_the_most_recent_within_its_budget():
-    cache = fragments.FragmentCache(100)
+    cache = SizedLRU(100)
     cache.put(b"a", "x" * 40, 40)
     cache.put(b"b", "y" * 40, 40)
     assert cache.get(b"a") == "x" * 40  # a is now the most recently used

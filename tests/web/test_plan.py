@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import event, func, select
 
+from familyapp.core import generation
 from familyapp.core.db import db
 from familyapp.core.models import AuditEvent
 from familyapp.plan.models import CarePlanVersion
@@ -242,7 +243,11 @@ def test_review_needs_a_plan(app, family):
     assert api.post(f"/api/v1/children/{child.id}/plan/review").status_code == 409
 
 
-def _count_queries(client, path):
+def _count_queries(client, path, cold=True):
+    """The statements a page read runs; cold: with nothing remembered from earlier requests
+    (core/generation.py), as after any write."""
+    if cold:
+        generation.memo_of(client.application).clear()
     statements = []
 
     def listener(*args):
@@ -304,6 +309,16 @@ def test_plan_page_query_count_does_not_grow_with_the_plan(app, family):
         assert db.session.scalar(audited) == before + 1
     assert large_caregiver == small_caregiver
     assert large_caregiver <= large + 2
+    # Read again with nothing written since: the session, grants, child and page are
+    # remembered, and only the generation (read on the DBAPI cursor, unseen here) is asked.
+    _count_queries(api.client, path, cold=False)
+    _count_queries(nurse.client, path, cold=False)
+    assert _count_queries(api.client, path, cold=False) == 0
+    with app.app_context():
+        before = db.session.scalar(audited)
+    assert _count_queries(nurse.client, path, cold=False) == 1  # the caregiver's audit row
+    with app.app_context():
+        assert db.session.scalar(audited) == before + 1
 
 
 def _item_form(client, path, data):

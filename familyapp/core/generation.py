@@ -1,0 +1,233 @@
+"""The data generation: one number the database raises with every committed write, which lets
+each process reuse what it read until anything changes.
+
+Every signed-in request used to read, whatever the page: its session and user, the person's
+memberships (so a revoked role is refused on the very next request, in every worker), whose a
+child is, then the page's own rows. On a read-mostly app (a parent opening the plan again and
+again) these are the same rows each time. Each worker now remembers them (`remember`) under
+the generation it read them at, and one short query per request tells whether that is still
+the current one. Nothing remembered can be served stale:
+
+- Every statement that writes is seen at the engine (`after_cursor_execute`), whichever way it
+  was made (ORM flush, Core, text), and marks its connection; the session's commit then raises
+  the number in the same transaction, so readers see the new number exactly when they can see
+  the new rows. Raising it is the last statement before COMMIT, so its row lock is held for a
+  moment and always taken last (no deadlock with the rows the transaction wrote).
+- The number is read before anything remembered is looked up or loaded, so what is kept under
+  a number is at least as new as that number.
+- A request that has written stops using (and keeping) remembered values until its commit,
+  and reads the number again after it: it sees its own writes.
+- Tables written on reads (the audit log, rate-limit hits, a session's idle clock) raise
+  nothing: nothing remembered is made of them. Sessions raise it where they change what a
+  request may do: core/sessions.py calls `bump` when it ends one or changes its data.
+- Writes made outside a session's commit (a restore, bulk loads on a raw connection) call
+  `bump` themselves.
+
+The cost: with writes spread over every family, the number changes often and the memory helps
+less; it never helps a wrong answer through. Each process keeps at most `MEMO_ENTRIES` values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from flask import Flask, current_app
+from sqlalchemy import Connection, event, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+
+from familyapp.core.db import db
+from familyapp.core.lru import SizedLRU
+from familyapp.core.models import DataGeneration
+
+EXTENSION = "familyapp.memo"
+CONFIG_ENTRIES = "MEMO_ENTRIES"
+# Sessions, users, grant lists and page names are small: 20,000 of them are a few MiB.
+DEFAULT_ENTRIES = 20_000
+# Written while reading (an audit row for each read, a session's idle clock, a throttle count)
+# or the generation itself: nothing remembered is made of them.
+UNTRACKED = frozenset({"audit_events", "rate_limit_hits", "server_sessions", "data_generation"})
+# The connection wrote since its transaction began (in Connection.info, cleared at its end).
+WROTE = "familyapp.wrote"
+# The number this session read (in Session.info, dropped when its own commit raised it).
+SEEN = "familyapp.generation"
+# The connection of the session's transaction (Session.connection() costs more than the read).
+CONNECTION = "familyapp.connection"
+_WRITE_TEXT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|MERGE|TRUNCATE)\b", re.IGNORECASE)
+_READ_TEXT = "SELECT value FROM data_generation WHERE id = 1"
+_RAISE = update(DataGeneration).where(DataGeneration.id == 1).values(value=DataGeneration.value + 1)
+T = TypeVar("T")
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its memory of what it read (0 entries turns it off)."""
+    app.config.setdefault(CONFIG_ENTRIES, DEFAULT_ENTRIES)
+    app.extensions[EXTENSION] = SizedLRU(int(app.config[CONFIG_ENTRIES]))
+
+
+def memo_of(app: Flask) -> SizedLRU:
+    """The app's remembered values (keyed by kind, key and generation)."""
+    found: SizedLRU = app.extensions[EXTENSION]
+    return found
+
+
+def bump(connection: Connection) -> None:
+    """Raise the generation on this connection's transaction (for writes made past a session)."""
+    connection.execute(_RAISE)
+    connection.info.pop(WROTE, None)
+
+
+def changed() -> None:
+    """Note that this session's transaction changed something remembered in an untracked
+    table (a session ended or its data changed): its commit raises the generation."""
+    db.session.connection().info[WROTE] = True
+
+
+def current() -> int | None:
+    """The generation this request may use remembered values at; None when it may not (it has
+    written and not committed, or the database has no generation row)."""
+    session = db.session()
+    connection = session.info.get(CONNECTION) or session.connection()
+    if connection.info.get(WROTE):
+        return None
+    if SEEN not in session.info:
+        # On the DBAPI cursor of the same transaction: this runs on every request, and
+        # SQLAlchemy's statement machinery took longer than the read itself.
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(_READ_TEXT)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        session.info[SEEN] = row[0] if row is not None else None
+    found: int | None = session.info[SEEN]
+    return found
+
+
+def recall(kind: str, key: Hashable) -> tuple[Any, int | None]:
+    """What `keep` stored for `key` at the current generation (None if nothing), and that
+    generation (None when this request may not use remembered values)."""
+    memo = memo_of(current_app)
+    generation = current() if memo.max_size else None
+    if generation is None:
+        return None, None
+    found = memo.get((kind, key, generation))
+    return (found[0] if found is not None else None), generation
+
+
+def keep(kind: str, key: Hashable, generation: int | None, value: Any) -> None:
+    """Remember `value`, read after `recall` gave `generation`, unless something was written
+    since (then it may be older than the data, or newer than the number)."""
+    if generation is not None and current() == generation:
+        memo_of(current_app).put((kind, key, generation), (value,), 1)
+
+
+def remember(
+    kind: str,
+    key: Hashable,
+    load: Callable[[], T],
+    stale: Callable[[T], bool] | None = None,
+) -> T:
+    """`load()`, or what it gave before at the current generation in this process (loaded
+    again when `stale` says so of it: a value that ages without a write, like a session)."""
+    memo = memo_of(current_app)
+    generation = current() if memo.max_size else None
+    if generation is None:
+        return load()
+    slot = (kind, key, generation)
+    found = memo.get(slot)
+    if found is None or (stale is not None and stale(found[0])):
+        found = (load(),)  # in a tuple: None and empty lists are remembered too
+        keep(kind, key, generation, found[0])
+    value: T = found[0]
+    return value
+
+
+def snapshot(row: Any) -> tuple[type[Any], dict[str, Any]] | None:
+    """A row's loaded column values, safe to share between threads (for `attach`)."""
+    if row is None:
+        return None
+    mapper = type(row).__mapper__
+    values = {attr.key: row.__dict__[attr.key] for attr in mapper.column_attrs}
+    return type(row), values
+
+
+def attach(frozen: tuple[type[Any], dict[str, Any]] | None) -> Any:
+    """A row of this request's session made from a snapshot, without a query."""
+    if frozen is None:
+        return None
+    model, values = frozen
+    mapper = model.__mapper__
+    identity = mapper.identity_key_from_primary_key(
+        [values[column.key] for column in mapper.primary_key]
+    )
+    session = db.session()
+    present = session.identity_map.get(identity)
+    if present is not None:
+        return present
+    row = mapper.class_manager.new_instance()
+    for name, value in values.items():
+        # Copies of mutable values (JSON columns): a request changing its row in place must
+        # not change what other requests are given.
+        set_committed_value(row, name, _copied(value))
+    make_transient_to_detached(row)
+    session.add(row)
+    db.keep(row)
+    return row
+
+
+def _copied(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _note_write(
+    connection: Connection,
+    _cursor: Any,
+    statement: str,
+    _parameters: Any,
+    context: Any,
+    _executemany: bool,
+) -> None:
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        table = getattr(getattr(context.compiled, "statement", None), "table", None)
+        if getattr(table, "name", None) in UNTRACKED:
+            return
+        connection.info[WROTE] = True
+    elif _WRITE_TEXT.match(statement):  # text SQL: which table is not known, so count it
+        connection.info[WROTE] = True
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _transaction_ended(connection: Connection) -> None:
+    connection.info.pop(WROTE, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _raise_on_commit(session: Session) -> None:
+    if not session.in_transaction():
+        return
+    session.flush()  # the commit's own flush comes after this hook: its writes must be seen
+    connection = session.connection()
+    if connection.info.get(WROTE):
+        bump(connection)
+        session.info.pop(SEEN, None)
+
+
+@event.listens_for(Session, "after_begin")
+def _note_connection(session: Session, _transaction: Any, connection: Connection) -> None:
+    session.info[CONNECTION] = connection
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_connection(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the outermost: its connection goes back to the pool
+        session.info.pop(CONNECTION, None)
