@@ -38,7 +38,7 @@ from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from markupsafe import Markup
 
-from familyapp.core import csrf, generation
+from familyapp.core import clock, csrf, generation
 from familyapp.core.lru import SizedLRU
 
 EXTENSION = "familyapp.fragments"
@@ -130,7 +130,10 @@ def page(template: str, key: Sequence[Any], **context: Any) -> Response:
     material = _material(template)
     if material is None:
         return current_app.make_response(render_template(template, **context))
-    digest = _digest([material, list(key)])
+    processed: dict[str, Any] = {}
+    current_app.update_template_context(processed)
+    plain = {name: value for name, value in processed.items() if isinstance(value, _PLAIN_TYPES)}
+    digest = _digest([material, plain, list(key)])
     cache = cache_of(current_app)
     cached: _Page | None = cache.get(digest)
     if cached is None:
@@ -144,8 +147,10 @@ def page(template: str, key: Sequence[Any], **context: Any) -> Response:
 
 
 def _material(template: str) -> list[Any] | None:
-    """Everything of this request a cached page may depend on besides its view's key; None
-    when the page must be rendered (not a GET, no CSRF secret yet, a message waiting)."""
+    """Everything of this request a cached page may depend on besides its view's key and the
+    context processors' plain values, which are functions of it (the language, zone, minute,
+    person and device: test_page_cache checks each processor's); None when the page must be
+    rendered (not a GET, no CSRF secret yet, a message waiting)."""
     secret = session.get("csrf")
     if (
         not _enabled()
@@ -157,8 +162,6 @@ def _material(template: str) -> list[Any] | None:
     found: list[Any] | None = g.get("familyapp_page_material")
     if found is not None and found[1] == template:
         return found
-    processed: dict[str, Any] = {}
-    current_app.update_template_context(processed)
     grant = g.get("grant")
     material = [
         "page",
@@ -172,7 +175,8 @@ def _material(template: str) -> list[Any] | None:
         current_user.get_id() if current_user.is_authenticated else None,
         secret,
         session.get("shared_device"),
-        {name: value for name, value in processed.items() if isinstance(value, _PLAIN_TYPES)},
+        # The minute: pages say "as of" a time to the minute (pwa's offline_copy_context).
+        clock.utcnow().replace(second=0, microsecond=0),
         # The grant that let this request through (what it may edit): a membership is the same
         # grant at the same data generation, and the generation is in the page's slot.
         str(grant.membership_id) if grant is not None else None,

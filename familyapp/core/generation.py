@@ -37,7 +37,6 @@ from flask import Flask, current_app
 from sqlalchemy import Connection, event, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
 from familyapp.core.db import db
 from familyapp.core.lru import SizedLRU
@@ -169,10 +168,10 @@ def attach(frozen: tuple[type[Any], dict[str, Any]] | None) -> Any:
     if present is not None:
         return present
     row = mapper.class_manager.new_instance()
-    for name, value in values.items():
-        # Copies of mutable values (JSON columns): a request changing its row in place must
-        # not change what other requests are given.
-        set_committed_value(row, name, _copied(value))
+    # As a query loads a row: the values straight into its dict, so they count as loaded.
+    # Copies of mutable ones (JSON columns): a request changing its row in place must not
+    # change what other requests are given.
+    row.__dict__.update({name: _copied(value) for name, value in values.items()})
     make_transient_to_detached(row)
     session.add(row)
     db.keep(row)

@@ -94,19 +94,17 @@ def guardians_of(family_ids: Any) -> Select[uuid.UUID]:
 
 def family_of_child(child_id: uuid.UUID) -> uuid.UUID | None:
     """The family a child belongs to, or None when there is no such child."""
-    # The whole row, not just its family: the policy asks this first on every child route, and
-    # the view's get_child then finds the child in the session's identity map (no second query).
-    # Remembered until the next write (core/generation.py), then put in this request's session.
-    child = generation.attach(
-        generation.remember("child", child_id, lambda: generation.snapshot(_loaded(child_id)))
-    )
-    return child.family_id if child is not None else None
+    # The policy asks this first on every child route: remembered until the next write
+    # (core/generation.py).
+    found: uuid.UUID | None = generation.remember("child", child_id, lambda: _loaded(child_id))
+    return found
 
 
-def _loaded(child_id: uuid.UUID) -> Child | None:
+def _loaded(child_id: uuid.UUID) -> uuid.UUID | None:
+    # The whole row, kept: the view's get_child then finds it in the identity map (no query).
     child = db.session.get(Child, child_id)
     db.keep(child)
-    return child
+    return child.family_id if child is not None else None
 
 
 def family_exists(family_id: uuid.UUID) -> bool:

@@ -231,3 +231,27 @@ def test_the_plan_templates_read_nothing_their_keys_do_not_name(app):
     keyed = {"child", "plan", "doc", "reading", "can_edit", "can_read_audit"}
     assert inputs("plan/_plan_body.html") == keyed | labels
     assert inputs("plan/view.html") == {"child", "plan_body"}
+
+
+# What each plain value the context processors give is made of. The page's slot in the data
+# generation's memory (fragments._material) names the language, zone, minute, person, session
+# and device but not these values themselves: a new one must follow from those, or be added
+# to the slot.
+PROCESSOR_VALUES = {
+    "offline_as_of": "the minute, in the language and zone",
+    "keeps_offline_copy": "the person and the session's shared_device",
+    "action_disclaimer": "the language",
+}
+
+
+def test_the_context_processors_give_only_values_the_page_slot_accounts_for(app):
+    _, _, child = family_with_child(app, "g@example.org", "Sam")
+    with app.test_request_context(f"/children/{child.id}/plan"):
+        processed: dict[str, object] = {}
+        app.update_template_context(processed)
+    plain = {
+        name
+        for name, value in processed.items()
+        if isinstance(value, str | int | float | bool | type(None))
+    }
+    assert plain == set(PROCESSOR_VALUES)
