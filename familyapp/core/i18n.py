@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -120,6 +121,11 @@ def select_locale() -> str:
     return DEFAULT_LOCALE
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed_locale(identifier: str) -> Locale:
+    return Locale.parse(identifier)
+
+
 def select_timezone() -> str:
     """The user's IANA time zone, else UTC."""
     if not has_request_context():
@@ -184,7 +190,12 @@ def init_app(app: Flask) -> None:
         [str(resource_dir("translations")), *extra]
     )
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LOCALE
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    babel.init_app(
+        app,
+        # Parsed once per language, not on every request (Flask-Babel takes a Locale too).
+        locale_selector=lambda: _parsed_locale(select_locale()),
+        timezone_selector=select_timezone,
+    )
 
     def _date(value: date | datetime | None, fmt: str = "medium") -> str:
         return "" if value is None else format_date(value, fmt)
