@@ -11,7 +11,12 @@ page's share of each baseline (the target is at least 40% of the minimal Flask p
 
     pip install -e ".[bench]"   # gunicorn; and apt install wrk
     .venv/bin/python benchmarks/throughput.py [--seconds 15] [--rounds 3] [--workers 2]
-        [--threads 1] [--connections 16] [--database-url URL]
+        [--threads 1] [--connections 16] [--database-url URL] [--writes-per-second N]
+
+Familyapp remembers what it read until anything is written (core/generation.py), so a read-only
+run is its best case. `--writes-per-second N` has another family's guardian log N care entries a
+second all through the run (each raises the data generation): what the plan page keeps when
+others write.
 
 One thread per worker, one worker per core, is how to run a CPU-bound Python app under
 gunicorn: with 4 threads per worker, /healthz fell on this machine from about 1,900 to
@@ -33,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +47,7 @@ from flask import Flask
 from familyapp import create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import PASSWORD, _free_port, _prepare, _serve  # the sibling script's setup
+from load import PASSWORD, Person, _free_port, _prepare, _serve  # the sibling script's setup
 
 MINIMAL = "/minimal"
 
@@ -77,6 +83,25 @@ def _sign_in(port: int, email: str) -> str:
         if value.startswith("familyapp_session="):
             return value.split(";", 1)[0]
     raise SystemExit("sign-in set no session cookie")
+
+
+class Writer(threading.Thread):
+    """Another family's guardian logging care entries at a steady rate, until stopped."""
+
+    def __init__(self, port: int, email: str, child: str, per_second: float) -> None:
+        super().__init__(daemon=True)
+        self.person = Person(port, email, child, until=float("inf"), seed=1)
+        self.pause = 1.0 / per_second if per_second > 0 else 0.0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        """Sign in, then write one entry each pause."""
+        try:
+            self.person._sign_in()
+            while not self.stop.wait(self.pause):
+                self.person._one("care entry")
+        except Exception as error:  # printed with the figures
+            self.person.failure = f"{type(error).__name__}: {error}"
 
 
 def _wrk(url: str, cookie: str, seconds: float, connections: int) -> dict[str, float]:
@@ -132,12 +157,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--database-url")
+    parser.add_argument("--writes-per-second", type=float, default=0.0)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt install wrk)")
     folder = Path(tempfile.mkdtemp(prefix="familyapp-throughput-"))
     url = args.database_url or f"sqlite:///{folder / 'throughput.db'}"
-    ((email, child),) = _prepare(url, folder, 1)
+    (email, child), (writer_email, writer_child) = _prepare(url, folder, 2)
     port = _free_port()
     server = _serve(url, folder, port, args.workers, args.threads, "throughput:wsgi()")
     # A second baseline: the lightest page through Familyapp's own stack (session cookie,
@@ -148,8 +174,11 @@ def main() -> None:
         "plan page": f"/children/{child}/plan",
     }
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in pages}
+    writer = Writer(port, writer_email, writer_child, args.writes_per_second)
     try:
         cookie = _sign_in(port, email)
+        if args.writes_per_second > 0:
+            writer.start()
         for path in pages.values():  # warm both (templates compiled, connections open)
             _wrk(f"http://127.0.0.1:{port}{path}", cookie, 2, args.connections)
         for _ in range(args.rounds):
@@ -162,12 +191,18 @@ def main() -> None:
                     flush=True,
                 )
     finally:
+        writer.stop.set()
         server.terminate()
         server.wait(30)
     print(
         f"\ngunicorn {args.workers} workers x {args.threads} threads, wrk {args.connections} "
         f"connections, {args.rounds} rounds of {args.seconds:.0f} s, {url.split(':')[0]}"
     )
+    if args.writes_per_second > 0:
+        print(
+            f"another family logged {writer.person.created} care entries meanwhile "
+            f"(asked {args.writes_per_second:g} a second; {writer.person.failure or 'no failure'})"
+        )
     rates = {name: statistics.median(run["rate"] for run in found) for name, found in runs.items()}
     for name, rate in rates.items():
         print(f"{name:<20} median {rate:>8.1f} requests/s")

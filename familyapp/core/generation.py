@@ -9,19 +9,18 @@ the generation it read them at, and one short query per request tells whether th
 the current one. Nothing remembered can be served stale:
 
 - Every statement that writes is seen at the engine (`after_cursor_execute`), whichever way it
-  was made (ORM flush, Core, text), and marks its connection; the session's commit then raises
-  the number in the same transaction, so readers see the new number exactly when they can see
-  the new rows. Raising it is the last statement before COMMIT, so its row lock is held for a
-  moment and always taken last (no deadlock with the rows the transaction wrote).
+  was made (ORM flush, Core, text), and marks its connection; when that connection commits,
+  the number is raised in the same transaction, just before COMMIT, so readers see the new
+  number exactly when they can see the new rows, and its row lock is held a moment and always
+  taken last (no deadlock with the rows the transaction wrote).
 - The number is read before anything remembered is looked up or loaded, so what is kept under
   a number is at least as new as that number.
 - A request that has written stops using (and keeping) remembered values until its commit,
   and reads the number again after it: it sees its own writes.
 - Tables written on reads (the audit log, rate-limit hits, a session's idle clock) raise
   nothing: nothing remembered is made of them. Sessions raise it where they change what a
-  request may do: core/sessions.py calls `bump` when it ends one or changes its data.
-- Writes made outside a session's commit (a restore, bulk loads on a raw connection) call
-  `bump` themselves.
+  request may do: core/sessions.py calls `changed` when it ends one or changes its data.
+- Rows changed by hand in the database (psql) are not seen: restart the app after doing so.
 
 The cost: with writes spread over every family, the number changes often and the memory helps
 less; it never helps a wrong answer through. Each process keeps at most `MEMO_ENTRIES` values.
@@ -30,17 +29,17 @@ less; it never helps a wrong answer through. Each process keeps at most `MEMO_EN
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from flask import Flask, current_app
-from sqlalchemy import Connection, event, update
+from sqlalchemy import Connection, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from familyapp.core.db import db
 from familyapp.core.lru import SizedLRU
-from familyapp.core.models import DataGeneration
 
 EXTENSION = "familyapp.memo"
 CONFIG_ENTRIES = "MEMO_ENTRIES"
@@ -57,14 +56,19 @@ SEEN = "familyapp.generation"
 CONNECTION = "familyapp.connection"
 _WRITE_TEXT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|MERGE|TRUNCATE)\b", re.IGNORECASE)
 _READ_TEXT = "SELECT value FROM data_generation WHERE id = 1"
-_RAISE = update(DataGeneration).where(DataGeneration.id == 1).values(value=DataGeneration.value + 1)
+_RAISE_TEXT = "UPDATE data_generation SET value = value + 1 WHERE id = 1"
 T = TypeVar("T")
+# The app's engines. Others (Alembic's, during migrations: the table may not exist yet) are
+# left alone unless a caller marks a transaction itself (`changed`).
+_WATCHED: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its memory of what it read (0 entries turns it off)."""
+    """Give the app its memory of what it read (0 entries turns it off), and watch its engine."""
     app.config.setdefault(CONFIG_ENTRIES, DEFAULT_ENTRIES)
     app.extensions[EXTENSION] = SizedLRU(int(app.config[CONFIG_ENTRIES]))
+    if db.engine is not None:
+        _WATCHED.add(db.engine)
 
 
 def memo_of(app: Flask) -> SizedLRU:
@@ -73,16 +77,11 @@ def memo_of(app: Flask) -> SizedLRU:
     return found
 
 
-def bump(connection: Connection) -> None:
-    """Raise the generation on this connection's transaction (for writes made past a session)."""
-    connection.execute(_RAISE)
-    connection.info.pop(WROTE, None)
-
-
-def changed() -> None:
-    """Note that this session's transaction changed something remembered in an untracked
-    table (a session ended or its data changed): its commit raises the generation."""
-    db.session.connection().info[WROTE] = True
+def changed(connection: Connection | None = None) -> None:
+    """Note that this transaction (of the request's session, or `connection`) changed what the
+    engine cannot see changing (a session ended, its data changed): its commit raises the
+    generation."""
+    (connection or db.session.connection()).info[WROTE] = True
 
 
 def current() -> int | None:
@@ -195,6 +194,8 @@ def _note_write(
     context: Any,
     _executemany: bool,
 ) -> None:
+    if connection.engine not in _WATCHED:
+        return
     if context is not None and (context.isinsert or context.isupdate or context.isdelete):
         table = getattr(getattr(context.compiled, "statement", None), "table", None)
         if getattr(table, "name", None) in UNTRACKED:
@@ -205,20 +206,25 @@ def _note_write(
 
 
 @event.listens_for(Engine, "commit")
+def _raise_on_commit(connection: Connection) -> None:
+    # Fired just before the database commits, whoever commits (a session, a raw connection):
+    # on the DBAPI cursor, as the transaction's last statement (its row lock held a moment).
+    if connection.info.pop(WROTE, False):
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(_RAISE_TEXT)
+        finally:
+            cursor.close()
+
+
 @event.listens_for(Engine, "rollback")
-def _transaction_ended(connection: Connection) -> None:
+def _rolled_back(connection: Connection) -> None:
     connection.info.pop(WROTE, None)
 
 
-@event.listens_for(Session, "before_commit")
-def _raise_on_commit(session: Session) -> None:
-    if not session.in_transaction():
-        return
-    session.flush()  # the commit's own flush comes after this hook: its writes must be seen
-    connection = session.connection()
-    if connection.info.get(WROTE):
-        bump(connection)
-        session.info.pop(SEEN, None)
+@event.listens_for(Session, "after_commit")
+def _read_again(session: Session) -> None:
+    session.info.pop(SEEN, None)  # its own commit may have raised it
 
 
 @event.listens_for(Session, "after_begin")

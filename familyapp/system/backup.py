@@ -96,7 +96,8 @@ def _tables() -> list[sa.Table]:
     # Parents before the tables that reference them. Not the data generation: it belongs to
     # this database's running processes (what they remember), not to the data; a restore
     # raises it instead, so nothing remembered from before is served after.
-    return [table for table in Base.metadata.sorted_tables if table.name != DataGeneration.__tablename__]
+    generation_table = DataGeneration.__tablename__
+    return [table for table in Base.metadata.sorted_tables if table.name != generation_table]
 
 
 def _revision(connection: Connection) -> str | None:
@@ -283,7 +284,7 @@ def restore(engine: Engine, source: Path | IO[bytes], *, replace: bool = False) 
                 rows = loaded[table.name]
                 for start in range(0, len(rows), BATCH):
                     connection.execute(table.insert(), rows[start : start + BATCH])
-            generation.bump(connection)
+            generation.changed(connection)
         except sa.exc.DBAPIError as error:  # the transaction is rolled back as this leaves
             raise BackupError(
                 _(

@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from familyapp.core import clock, fragments
-from familyapp.core.lru import SizedLRU
 from familyapp.core.db import db
+from familyapp.core.lru import SizedLRU
 from familyapp.core.models import AuditEvent
 from tests.factories import Api, add_member, family_with_child, form_login
 
