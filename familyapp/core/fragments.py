@@ -35,7 +35,6 @@ from typing import Any
 import brotli
 from flask import Flask, Response, current_app, g, render_template, request, session
 from flask_babel import get_locale, get_timezone
-from flask_login import current_user
 from markupsafe import Markup
 
 from familyapp.core import clock, csrf, generation
@@ -133,7 +132,7 @@ def page(template: str, key: Sequence[Any], **context: Any) -> Response:
     processed: dict[str, Any] = {}
     current_app.update_template_context(processed)
     plain = {name: value for name, value in processed.items() if isinstance(value, _PLAIN_TYPES)}
-    digest = _digest([material, plain, list(key)])
+    digest = _digest([material, str(get_locale()), str(get_timezone()), plain, list(key)])
     cache = cache_of(current_app)
     cached: _Page | None = cache.get(digest)
     if cached is None:
@@ -147,9 +146,9 @@ def page(template: str, key: Sequence[Any], **context: Any) -> Response:
 
 
 def _material(template: str) -> list[Any] | None:
-    """Everything of this request a cached page may depend on besides its view's key and the
-    context processors' plain values, which are functions of it (the language, zone, minute,
-    person and device: test_page_cache checks each processor's); None when the page must be
+    """Everything of this request a cached page may depend on besides its view's key, its
+    language and zone, and the context processors' plain values, all functions of it at one
+    data generation (test_page_cache checks each processor's); None when the page must be
     rendered (not a GET, no CSRF secret yet, a message waiting)."""
     secret = session.get("csrf")
     if (
@@ -166,13 +165,15 @@ def _material(template: str) -> list[Any] | None:
     material = [
         "page",
         template,
-        str(get_locale()),
-        str(get_timezone()),
+        # Not the language and zone themselves (`page` adds them to its key): at one data
+        # generation they follow from the person's row, the session's data, the query and
+        # this header (core/i18n.py select_locale), and asking costs more than the rest here.
+        request.headers.get("Accept-Language"),
         request.host,
         request.script_root,
         request.full_path,
         request.endpoint,
-        current_user.get_id() if current_user.is_authenticated else None,
+        session.get("_user_id"),  # Flask-Login's: who is signed in
         secret,
         session.get("shared_device"),
         # The minute: pages say "as of" a time to the minute (pwa's offline_copy_context).
