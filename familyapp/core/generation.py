@@ -43,8 +43,9 @@ from familyapp.core.lru import SizedLRU
 
 EXTENSION = "familyapp.memo"
 CONFIG_ENTRIES = "MEMO_ENTRIES"
-# Sessions, users, grant lists and page names are small: 20,000 of them are a few MiB.
-DEFAULT_ENTRIES = 20_000
+# About four per person active at one generation (session with user, grants, a child, a page
+# slot), measured at 0.3-5 KiB each: about 10 MiB at most; old generations' entries go first.
+DEFAULT_ENTRIES = 5_000
 # Written while reading (an audit row for each read, a session's idle clock, a throttle count)
 # or the generation itself: nothing remembered is made of them.
 UNTRACKED = frozenset({"audit_events", "rate_limit_hits", "server_sessions", "data_generation"})
