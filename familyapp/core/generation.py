@@ -36,6 +36,7 @@ from typing import Any, TypeVar
 from flask import Flask, current_app
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from familyapp.core.db import db
@@ -103,8 +104,10 @@ def _read(connection: Connection | None) -> int | None:
     # took longer than the read. In the session's transaction when it has begun one; else on
     # a pooled connection of its own, so a request served from memory never starts a session
     # transaction (that alone cost four times the read).
-    assert db.engine is not None
-    raw = connection.connection if connection is not None else db.engine.raw_connection()
+    engine = db.engine
+    assert engine is not None
+    raw = connection.connection if connection is not None else engine.raw_connection()
+    driver_error = engine.dialect.loaded_dbapi.Error
     try:
         cursor = raw.cursor()
         try:
@@ -112,6 +115,10 @@ def _read(connection: Connection | None) -> int | None:
             row = cursor.fetchone()
         finally:
             cursor.close()
+    except driver_error as error:
+        # As SQLAlchemy would have raised it, so a database that went away is answered with
+        # 503 like any other query's failure (core/sessions.py, core/errors.py).
+        raise DBAPIError.instance(_READ_TEXT, None, error, driver_error) from error
     finally:
         if connection is None:
             raw.close()  # back to the pool
@@ -222,7 +229,7 @@ def _note_write(
 def _raise_on_commit(connection: Connection) -> None:
     # Fired just before the database commits, whoever commits (a session, a raw connection):
     # on the DBAPI cursor, as the transaction's last statement (its row lock held a moment).
-    if connection.info.pop(WROTE, False):
+    if not connection.invalidated and connection.info.pop(WROTE, False):
         cursor = connection.connection.cursor()
         try:
             cursor.execute(_RAISE_TEXT)
@@ -232,7 +239,10 @@ def _raise_on_commit(connection: Connection) -> None:
 
 @event.listens_for(Engine, "rollback")
 def _rolled_back(connection: Connection) -> None:
-    connection.info.pop(WROTE, None)
+    # A connection lost mid-transaction is rolled back as invalid: its info cannot be read
+    # then. A flag left behind costs at most one needless raise, or memory unused until then.
+    if not connection.invalidated:
+        connection.info.pop(WROTE, None)
 
 
 @event.listens_for(Session, "after_commit")

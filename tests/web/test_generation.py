@@ -194,3 +194,29 @@ def test_a_session_kept_alive_in_one_worker_is_not_timed_out_by_the_others_memor
         clock.travel(idle / 2)
         assert first.get(path).status_code == 200
     assert client.get(path).status_code == 200  # the second worker reads the clock afresh
+
+
+def test_a_database_gone_at_the_generation_read_answers_503(app: Flask, monkeypatch: Any) -> None:
+    _, _, child = family_with_child(app, "g@example.org", "Sam")
+    client = _remembered_plan(app, "g@example.org", child.id)
+    assert db.engine is not None
+    engine = db.engine
+    refused = engine.dialect.loaded_dbapi.OperationalError
+
+    class Gone:
+        """A pooled connection whose server has gone away."""
+
+        def cursor(self) -> Any:
+            return self
+
+        def execute(self, _statement: str) -> None:
+            raise refused("server closed the connection unexpectedly")
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(engine, "raw_connection", Gone)
+    page = client.get(f"/children/{child.id}/plan", headers={"Accept-Language": "es"})
+    assert page.status_code == 503
+    monkeypatch.undo()
+    assert client.get(f"/children/{child.id}/plan").status_code == 200
