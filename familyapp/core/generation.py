@@ -57,6 +57,8 @@ SEEN = "familyapp.generation"
 # The connection of the session's transaction, while it has one.
 CONNECTION = "familyapp.connection"
 _WRITE_TEXT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|MERGE|TRUNCATE)\b", re.IGNORECASE)
+# Where the generation is read on a pooled connection of its own (see `_read`).
+_POOLED_READ_DIALECT = "sqlite"
 _READ_TEXT = "SELECT value FROM data_generation WHERE id = 1"
 _RAISE_TEXT = "UPDATE data_generation SET value = value + 1 WHERE id = 1"
 T = TypeVar("T")
@@ -94,27 +96,32 @@ def current() -> int | None:
     if connection is not None and connection.info.get(WROTE):
         return None
     if SEEN not in session.info:
+        if connection is None and _dialect() != _POOLED_READ_DIALECT:
+            # A server database: a connection of its own would cost round trips (the pool's
+            # ping, the rollback on return) twice in a request that goes on to query.
+            connection = session.connection()
         session.info[SEEN] = _read(connection)
     found: int | None = session.info[SEEN]
     return found
 
 
+def _dialect() -> str:
+    assert db.engine is not None
+    return str(db.engine.dialect.name)
+
+
 def _read(connection: Connection | None) -> int | None:
     # On the DBAPI cursor: this runs on every request, and SQLAlchemy's statement machinery
-    # took longer than the read. In the session's transaction when it has begun one; else on
-    # a pooled connection of its own, so a request served from memory never starts a session
-    # transaction (that alone cost four times the read).
+    # took longer than the read. In the session's transaction when it has begun one; else (on
+    # SQLite, where taking a pooled connection is cheap) on a connection of its own, so a
+    # request served from memory never starts a session transaction (that alone cost four
+    # times the read).
     engine = db.engine
     assert engine is not None
     raw = connection.connection if connection is not None else engine.raw_connection()
     driver_error = engine.dialect.loaded_dbapi.Error
     try:
-        cursor = raw.cursor()
-        try:
-            cursor.execute(_READ_TEXT)
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
+        row = _fetch(raw)
     except driver_error as error:
         # As SQLAlchemy would have raised it, so a database that went away is answered with
         # 503 like any other query's failure (core/sessions.py, core/errors.py).
@@ -123,6 +130,15 @@ def _read(connection: Connection | None) -> int | None:
         if connection is None:
             raw.close()  # back to the pool
     return row[0] if row is not None else None
+
+
+def _fetch(raw: Any) -> Any:
+    cursor = raw.cursor()
+    try:
+        cursor.execute(_READ_TEXT)
+        return cursor.fetchone()
+    finally:
+        cursor.close()
 
 
 def recall(kind: str, key: Hashable) -> tuple[Any, int | None]:

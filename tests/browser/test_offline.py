@@ -392,7 +392,9 @@ def test_a_plan_edit_made_offline_on_a_plan_changed_meanwhile_opens_the_choice(
         db.remove()
 
     network.go_online()
-    page.evaluate("FamilyappOutbox.flush()")
+    # Send, then show what is left, as the page's own sync does: the sync that going online
+    # started may have run before the network was back, and this pass alone redraws nothing.
+    page.evaluate("FamilyappOutbox.flush().then(FamilyappOutboxPage.render)")
     failed = page.locator("#outbox-status .outbox-failed li")
     expect(failed).to_contain_text("changed by someone else")
     with app.app_context():
@@ -524,7 +526,9 @@ def test_an_entry_the_server_refuses_shows_why_and_can_be_fixed(
     page.get_by_label("Note (optional)").fill("Needs fixing")
     page.get_by_role("button", name="Save", exact=True).click()
     network.go_online()
-    page.evaluate("FamilyappOutbox.flush()")
+    # Send, then show what is left, as the page's own sync does: the sync that going online
+    # started may have run before the network was back, and this pass alone redraws nothing.
+    page.evaluate("FamilyappOutbox.flush().then(FamilyappOutboxPage.render)")
     failed = page.locator("#outbox-status .outbox-failed li")
     expect(failed).to_contain_text("1440")  # the server's reason, in words
     page.goto(f"{live_server.url}/")

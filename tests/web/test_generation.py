@@ -203,19 +203,10 @@ def test_a_database_gone_at_the_generation_read_answers_503(app: Flask, monkeypa
     engine = db.engine
     refused = engine.dialect.loaded_dbapi.OperationalError
 
-    class Gone:
-        """A pooled connection whose server has gone away."""
+    def gone(_raw: Any) -> Any:
+        raise refused("server closed the connection unexpectedly")
 
-        def cursor(self) -> Any:
-            return self
-
-        def execute(self, _statement: str) -> None:
-            raise refused("server closed the connection unexpectedly")
-
-        def close(self) -> None:
-            pass
-
-    monkeypatch.setattr(engine, "raw_connection", Gone)
+    monkeypatch.setattr(generation, "_fetch", gone)  # the server went away at this read
     page = client.get(f"/children/{child.id}/plan", headers={"Accept-Language": "es"})
     assert page.status_code == 503
     monkeypatch.undo()
