@@ -96,7 +96,7 @@ def current() -> int | None:
     if connection is not None and connection.info.get(WROTE):
         return None
     if SEEN not in session.info:
-        if connection is None and _dialect() != _POOLED_READ_DIALECT:
+        if connection is None and _engine().dialect.name != _POOLED_READ_DIALECT:
             # A server database: a connection of its own would cost round trips (the pool's
             # ping, the rollback on return) twice in a request that goes on to query.
             connection = session.connection()
@@ -105,9 +105,9 @@ def current() -> int | None:
     return found
 
 
-def _dialect() -> str:
+def _engine() -> Engine:
     assert db.engine is not None
-    return str(db.engine.dialect.name)
+    return db.engine
 
 
 def _read(connection: Connection | None) -> int | None:
@@ -116,8 +116,7 @@ def _read(connection: Connection | None) -> int | None:
     # SQLite, where taking a pooled connection is cheap) on a connection of its own, so a
     # request served from memory never starts a session transaction (that alone cost four
     # times the read).
-    engine = db.engine
-    assert engine is not None
+    engine = _engine()
     raw = connection.connection if connection is not None else engine.raw_connection()
     driver_error = engine.dialect.loaded_dbapi.Error
     try:
@@ -144,12 +143,18 @@ def _fetch(raw: Any) -> Any:
 def recall(kind: str, key: Hashable) -> tuple[Any, int | None]:
     """What `keep` stored for `key` at the current generation (None if nothing), and that
     generation (None when this request may not use remembered values)."""
+    found, generation = _lookup(kind, key)
+    return (found[0] if found is not None else None), generation
+
+
+def _lookup(kind: str, key: Hashable) -> tuple[tuple[Any] | None, int | None]:
+    # The stored 1-tuple (so a remembered None is told from nothing), and the generation.
     memo = memo_of(current_app)
     generation = current() if memo.max_size else None
     if generation is None:
         return None, None
-    found = memo.get((kind, key, generation))
-    return (found[0] if found is not None else None), generation
+    found: tuple[Any] | None = memo.get((kind, key, generation))
+    return found, generation
 
 
 def keep(kind: str, key: Hashable, generation: int | None, value: Any) -> None:
@@ -167,14 +172,11 @@ def remember(
 ) -> T:
     """`load()`, or what it gave before at the current generation in this process (loaded
     again when `stale` says so of it: a value that ages without a write, like a session)."""
-    memo = memo_of(current_app)
-    generation = current() if memo.max_size else None
+    found, generation = _lookup(kind, key)
     if generation is None:
         return load()
-    slot = (kind, key, generation)
-    found = memo.get(slot)
     if found is None or (stale is not None and stale(found[0])):
-        found = (load(),)  # in a tuple: None and empty lists are remembered too
+        found = (load(),)
         keep(kind, key, generation, found[0])
     value: T = found[0]
     return value

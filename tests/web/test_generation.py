@@ -28,6 +28,13 @@ def _value() -> int:
         return int(connection.execute(select(DataGeneration.value)).scalar_one())
 
 
+def _guardian() -> User:
+    """The test family's guardian, in the current session."""
+    found = db.session.scalar(select(User).where(User.email == "g@example.org"))
+    assert found is not None
+    return found
+
+
 def _rename(email: str, name: str) -> None:
     db.session.execute(update(User).where(User.email == email).values(name=name))
 
@@ -36,8 +43,7 @@ def test_each_committed_write_raises_it_once_and_reads_raise_nothing(app: Flask)
     family_with_child(app, "g@example.org", "Sam")
     with app.test_request_context("/"):
         start = _value()
-        person = db.session.scalar(select(User).where(User.email == "g@example.org"))
-        assert person is not None
+        person = _guardian()
         person.name = "Renamed"  # an ORM flush
         _rename("g@example.org", "Again")  # a Core statement in the same transaction
         db.session.commit()
@@ -122,8 +128,7 @@ def test_signing_out_in_one_worker_ends_the_session_in_the_other(
     assert generation.memo_of(other_worker).hits > hits  # served from what it remembered
     # Signed out everywhere, by the first worker (a password change does this).
     with app.test_request_context("/"):
-        person = db.session.scalar(select(User).where(User.email == "g@example.org"))
-        assert person is not None
+        person = _guardian()
         assert sessions.end_user_sessions(person.id) == 1
         db.session.commit()
     response = client.get(path)
@@ -138,7 +143,7 @@ def test_a_membership_ended_in_one_worker_is_refused_in_the_other_at_once(
     path = f"/children/{child.id}/plan"
     client = _remembered_plan(other_worker, "nurse@example.org", child.id)
     with app.test_request_context("/"):
-        guardian = db.session.scalar(select(User).where(User.email == "g@example.org"))
+        guardian = _guardian()
         membership = db.session.scalar(select(Membership).where(Membership.user_id == nurse.id))
         assert guardian is not None and membership is not None
         families.remove_membership(guardian, families.get_family(family.id), membership.id)
@@ -153,7 +158,7 @@ def test_a_change_made_in_one_worker_shows_in_the_other_at_once(
     client = _remembered_plan(other_worker, "g@example.org", child.id)
     with app.test_request_context("/"):
         families.update_child(
-            db.session.scalar(select(User).where(User.email == "g@example.org")),
+            _guardian(),
             families.get_child(child.id),
             {"display_name": "Samuel"},
         )
